@@ -1,0 +1,54 @@
+# tacase: `make run` starts the app with demo data; `make test` runs ruff and the whole suite.
+# Both set everything up on a machine that has only Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test lint db demo clean help
+
+help:
+	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
+	@echo "make test   set up with the test extras, run ruff and the whole test suite"
+	@echo "            (PostgreSQL too when TACASE_TEST_DATABASE_URL is set)"
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "tacase needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+db: install
+	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase db upgrade
+
+demo: db
+	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts
+
+run: demo
+	@echo "tacase on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase run --host $(HOST) --port $(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test: lint
+	@if [ -z "$$TACASE_TEST_DATABASE_URL" ]; then \
+	  echo "NOTE: TACASE_TEST_DATABASE_URL is not set: the PostgreSQL tests will not run, only SQLite."; \
+	else \
+	  echo "PostgreSQL tests: on (TACASE_TEST_DATABASE_URL is set)"; \
+	fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output

@@ -1,0 +1,94 @@
+"""Configuration: the only code in tacase that reads the environment.
+
+`load_config()` picks a class by ``TACASE_CONFIG`` (development, testing, production) and returns an
+instance whose attributes are plain values; everything else receives that object.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker production refuses
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class BaseConfig:
+    NAME = "base"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY = DEV_SECRET_KEY
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'tacase.sqlite3'}"
+    # The duty station whose weekends and public holidays make up the business calendar.
+    DUTY_STATION = "CH-GE"
+    DUTY_STATION_TIMEZONE = "Europe/Zurich"
+    WORKFLOWS_DIR = str(PROJECT_ROOT / "workflows")
+    SQL_ECHO = False
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("TACASE_SECRET_KEY", self.SECRET_KEY)
+        self.DATABASE_URL = env.get("TACASE_DATABASE_URL", self.DATABASE_URL)
+        self.DUTY_STATION = env.get("TACASE_DUTY_STATION", self.DUTY_STATION)
+        self.DUTY_STATION_TIMEZONE = env.get("TACASE_TIMEZONE", self.DUTY_STATION_TIMEZONE)
+        self.WORKFLOWS_DIR = env.get("TACASE_WORKFLOWS_DIR", self.WORKFLOWS_DIR)
+        self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
+        self._database_url_given = "TACASE_DATABASE_URL" in env
+        self.validate()
+
+    def validate(self) -> None:
+        if "-" not in self.DUTY_STATION and len(self.DUTY_STATION) != 2:
+            raise ConfigError(
+                f"TACASE_DUTY_STATION={self.DUTY_STATION!r}: expected a country code such as "
+                "'CH' or a country and subdivision such as 'CH-GE'"
+            )
+
+    def as_flask_mapping(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in dir(self) if k.isupper()}
+
+
+class DevelopmentConfig(BaseConfig):
+    NAME = "development"
+    DEBUG = True
+
+
+class TestingConfig(BaseConfig):
+    NAME = "testing"
+    TESTING = True
+    DATABASE_URL = "sqlite://"
+
+
+class ProductionConfig(BaseConfig):
+    NAME = "production"
+
+    def validate(self) -> None:
+        super().validate()
+        if self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise ConfigError(
+                "production needs TACASE_SECRET_KEY set to a random value of 32 characters or more"
+            )
+        if not self._database_url_given:
+            raise ConfigError("production needs TACASE_DATABASE_URL set explicitly")
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    c.NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionConfig)
+}
+
+
+def load_config(name: str | None = None, environ: dict[str, str] | None = None) -> BaseConfig:
+    env = os.environ if environ is None else environ
+    name = name or env.get("TACASE_CONFIG", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"TACASE_CONFIG={name!r}: expected one of {', '.join(sorted(CONFIGS))}"
+        ) from None
+    return cls(env)

@@ -1,0 +1,237 @@
+"""The `tacase` command. Each command builds what it needs from the configuration, calls the
+services as the system (or a named user), and commits once."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+import click
+from sqlalchemy.orm import Session
+
+from config import BaseConfig, ConfigError, load_config
+from tacase.engine.definitions import WorkflowError, load_dir
+from tacase.engine.machine import mermaid
+
+
+class Context:
+    def __init__(self) -> None:
+        try:
+            self.config: BaseConfig = load_config()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    @cached_property
+    def session_factory(self):
+        from tacase.db.session import make_engine, make_session_factory
+        from tacase.services.runtime import Runtime
+
+        try:
+            runtime = Runtime.from_config(self.config)
+        except WorkflowError as exc:
+            raise click.ClickException(f"the workflows are invalid:\n{exc}") from None
+        return make_session_factory(make_engine(self.config.DATABASE_URL), runtime)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.session_factory() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(help="tacase: requests for human-rights technical assistance, handled on the record.")
+def main() -> None:
+    pass
+
+
+# --- database -----------------------------------------------------------------------------
+
+@main.group(help="The database schema.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply the migrations (creates the SQLite file if needed).")
+@click.option("--revision", default="head", show_default=True)
+@pass_context
+def db_upgrade(ctx: Context, revision: str) -> None:
+    from tacase.db.migrate import upgrade
+
+    _ensure_sqlite_dir(ctx.config.DATABASE_URL)
+    upgrade(ctx.config.DATABASE_URL, revision)
+    click.echo(f"database at {revision}")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    from pathlib import Path
+
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+# --- demo data ------------------------------------------------------------------------------
+
+@main.command(help="Load demo accounts and cases (once; running it again adds nothing).")
+@click.option("--print-accounts", is_flag=True, help="List the demo accounts and their password.")
+@pass_context
+def demo(ctx: Context, print_accounts: bool) -> None:
+    from tacase.services.clock import utcnow
+    from tacase.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    if ctx.config.NAME == "production":
+        raise click.ClickException("demo data is never loaded in production")
+    with ctx.session() as session:
+        result = load_demo(session, utcnow)
+    if result["loaded"]:
+        click.echo(f"demo data loaded: {result['users']} accounts, {result['cases']} cases")
+    else:
+        click.echo("demo data already present: nothing added")
+    if print_accounts:
+        click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
+        for email, name, roles, state in DEMO_USERS:
+            click.echo(f"  {email:<26} {', '.join(roles):<18} {state or '':<4} {name}")
+
+
+# --- workflows ------------------------------------------------------------------------------
+
+@main.group(help="The workflow definitions in workflows/.")
+def workflows() -> None:
+    pass
+
+
+@workflows.command("validate", help="Load and check every workflow file.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None)
+@pass_context
+def workflows_validate(ctx: Context, directory: str | None) -> None:
+    try:
+        definitions = load_dir(directory or ctx.config.WORKFLOWS_DIR)
+    except WorkflowError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    for name, d in sorted(definitions.items()):
+        click.echo(f"OK: {d.source}: {name} v{d.version}, {len(d.states)} states, "
+                   f"{len(d.transitions)} transitions, sha256 {d.sha256[:12]}")
+
+
+@workflows.command("show", help="Describe a workflow, or draw it as a Mermaid state diagram.")
+@click.argument("request_type")
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text",
+              show_default=True)
+@click.option("--public", is_flag=True, help="Use the labels the public and States see.")
+@pass_context
+def workflows_show(ctx: Context, request_type: str, fmt: str, public: bool) -> None:
+    try:
+        definitions = load_dir(ctx.config.WORKFLOWS_DIR)
+    except WorkflowError as exc:
+        raise click.ClickException(str(exc)) from None
+    if request_type not in definitions:
+        raise click.ClickException(
+            f"unknown request type {request_type!r}; known: {', '.join(sorted(definitions))}"
+        )
+    d = definitions[request_type]
+    if fmt == "mermaid":
+        click.echo(mermaid(d, public=public), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(d.raw, indent=2, default=str))
+        return
+    click.echo(f"{d.title} ({d.type} v{d.version}, references {d.reference_prefix}-YYYY-NNNN)")
+    click.echo("states:")
+    for s in d.states.values():
+        rule = ""
+        if s.deadline:
+            kind = "working" if s.deadline.working else "calendar"
+            rule = f"  [{s.deadline.days} {kind} days, {s.deadline.party}'s clock]"
+        paused = "  [office clock paused]" if s.office_clock_paused else ""
+        click.echo(f"  {s.name:<10} {s.staff_label} / {s.public_label}{rule}{paused}")
+    click.echo("transitions:")
+    for t in d.transitions:
+        needs = ", ".join(f.name + ("*" if f.required else "") for f in t.record)
+        guards = ", ".join(g.name for g in t.guards)
+        click.echo(f"  {t.trigger:<16} {','.join(t.sources)} -> {t.dest}  by {', '.join(t.roles)}"
+                   + (f"  guards: {guards}" if guards else "") + (f"  records: {needs}" if needs else ""))
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+@main.group(help="The tamper-evident audit log.")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="Recompute the hash chain; exit 1 at the first bad event.")
+@pass_context
+def audit_verify(ctx: Context) -> None:
+    from tacase.audit.store import verify_chain
+
+    with ctx.session() as session:
+        result = verify_chain(session)
+    if result.ok:
+        click.echo(f"OK: {result.events} events, head {result.head}")
+        return
+    click.echo(f"BAD: event {result.first_bad_seq}: {result.reason} "
+               f"({result.events} events verified before it)")
+    sys.exit(1)
+
+
+# --- users ------------------------------------------------------------------------------------
+
+@main.group(help="User accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create an account; the password is read from standard input.")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              help="state_focal_point, reviewer, approver, board or admin (repeat for several)")
+@click.option("--state", "state_code", default=None, help="ISO alpha-3 code, for focal points")
+@click.option("--name", "display_name", default=None)
+@pass_context
+def users_create(ctx: Context, email: str, roles: tuple[str, ...], state_code: str | None,
+                 display_name: str | None) -> None:
+    from tacase.services.accounts import create_user
+    from tacase.services.actors import SYSTEM
+    from tacase.services.clock import utcnow
+    from tacase.services.errors import ValidationFailed
+
+    if sys.stdin.isatty():
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with ctx.session() as session:
+            user = create_user(session, SYSTEM, utcnow, email=email, roles=list(roles),
+                               password=password, display_name=display_name,
+                               state_code=state_code.upper() if state_code else None)
+    except ValidationFailed as exc:
+        for name, messages in exc.errors.items():
+            click.echo(f"error: {name}: {'; '.join(messages)}", err=True)
+        sys.exit(1)
+    click.echo(f"created user {user.id} {user.email} ({', '.join(sorted(user.roles))})")
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+@main.command("run", help="Run the development server (single process, auto-reload off).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    from tacase.web import create_app
+
+    create_app().run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

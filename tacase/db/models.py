@@ -1,0 +1,247 @@
+"""Typed SQLAlchemy models. Rules that must hold whoever writes are also CHECK constraints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tacase.db.base import Base
+from tacase.db.types import JSONType, UTCDateTime
+from tacase.engine.casefields import FUNDING_SOURCES, RECOMMENDATION_MECHANISMS
+from tacase.engine.roles import ROLES
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("state_code IS NULL OR length(state_code) = 3", name="state_code_iso3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    state_code: Mapped[str | None] = mapped_column(String(3), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role_known"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class WorkflowVersion(Base):
+    """The exact text of every workflow a case has started under; a changed file adds a row."""
+
+    __tablename__ = "workflow_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReferenceCounter(Base):
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("length(state_code) = 3", name="state_code_iso3"),
+        CheckConstraint("budget_amount IS NULL OR budget_amount >= 0", name="budget_not_negative"),
+        CheckConstraint(
+            "(budget_amount IS NULL) = (budget_currency IS NULL)", name="budget_has_currency"
+        ),
+        CheckConstraint(
+            "planned_start IS NULL OR planned_end IS NULL OR planned_end >= planned_start",
+            name="planned_dates_ordered",
+        ),
+        CheckConstraint(
+            f"funding_source IS NULL OR {_in('funding_source', FUNDING_SOURCES)}",
+            name="funding_source_known",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        Index("ix_cases_state_code_status", "state_code", "status"),
+        Index("ix_cases_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    workflow_version_id: Mapped[int] = mapped_column(ForeignKey("workflow_versions.id"), index=True)
+    state_code: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(64), index=True)
+
+    title: Mapped[str] = mapped_column(String(300), default="")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    activities: Mapped[str] = mapped_column(Text, default="")
+    expected_results: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    channel_reference: Mapped[str | None] = mapped_column(String(100))
+    channel_date: Mapped[dt.date | None] = mapped_column(Date)
+    focal_point_name: Mapped[str | None] = mapped_column(String(200))
+    focal_point_email: Mapped[str | None] = mapped_column(String(254))
+    recipient_institutions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    planned_start: Mapped[dt.date | None] = mapped_column(Date)
+    planned_end: Mapped[dt.date | None] = mapped_column(Date)
+    budget_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 3))
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    funding_source: Mapped[str | None] = mapped_column(String(32))
+    sdg_targets: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    themes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    consent_to_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # The current step's clock; due_at is NULL when nobody is waited on.
+    step_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_party: Mapped[str | None] = mapped_column(String(8))
+    # While the State is waited on, the office's step is frozen with the time it had left.
+    paused_state: Mapped[str | None] = mapped_column(String(64))
+    paused_remaining_s: Mapped[float | None] = mapped_column(Float)
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    workflow_version: Mapped[WorkflowVersion] = relationship(lazy="joined", innerjoin=True)
+    recommendations: Mapped[list[CaseRecommendation]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseRecommendation.position",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.status} v{self.version}>"
+
+
+class CaseRecommendation(Base):
+    """A recommendation of a human-rights mechanism that the request helps implement."""
+
+    __tablename__ = "case_recommendations"
+    __table_args__ = (
+        CheckConstraint(_in("mechanism", RECOMMENDATION_MECHANISMS), name="mechanism_known"),
+        UniqueConstraint("case_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    mechanism: Mapped[str] = mapped_column(String(32))
+    document_symbol: Mapped[str] = mapped_column(String(100))
+    paragraph: Mapped[str | None] = mapped_column(String(40))
+
+    case: Mapped[Case] = relationship(back_populates="recommendations")
+
+
+class CaseTransition(Base):
+    """One step of a case's history, with what the transition recorded."""
+
+    __tablename__ = "case_transitions"
+    __table_args__ = (Index("ix_case_transitions_case_id_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Business seconds the case spent in from_state, for timeliness statistics.
+    seconds_in_state: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint("visibility IN ('internal', 'state')", name="visibility_known"),
+        Index("ix_comments_case_id_created_at", "case_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    visibility: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """One link of the hash chain. `body` holds the RFC 8785 bytes; the other columns copy fields
+    of it for filtering, and verification checks that they agree."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        Index("ix_audit_events_case_id_seq", "case_id", "seq"),
+        Index("ix_audit_events_actor_id_seq", "actor_id", "seq"),
+        Index("ix_audit_events_action_seq", "action", "seq"),
+        Index("ix_audit_events_at", "at"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,121 @@
+"""Opening, editing and reading cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from tacase.db.models import Case
+from tacase.engine.definitions import WorkflowDefinition
+from tacase.engine.roles import STATE_FOCAL_POINT
+from tacase.reference import requesting_state
+from tacase.services import audit_log
+from tacase.services.access import can_see, speaks_for_state
+from tacase.services.actors import Actor
+from tacase.services.case_fields import apply_fields, check_dates, field_values, validate_fields
+from tacase.services.clock import Clock
+from tacase.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tacase.services.references import next_reference
+from tacase.services.runtime import runtime_of
+from tacase.services.workflow_versions import ensure_version
+
+
+def definition_of(session: Session, case: Case) -> WorkflowDefinition:
+    """The workflow version the case started under, not necessarily the file in force."""
+    wv = case.workflow_version
+    return runtime_of(session).workflows.version(wv.sha256, wv.definition, wv.type)
+
+
+def get_case(session: Session, actor: Actor, reference: str) -> Case:
+    """The case, or NotFound also when the actor may not see it, so existence never leaks."""
+    case = None
+    if isinstance(reference, str) and len(reference) <= 32:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None or not can_see(actor, case):
+        raise NotFound(f"case {reference} not found")
+    return case
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            f"case {case.reference} has changed (now version {case.version}, status {case.status})",
+            current_version=case.version, current_status=case.status,
+        )
+
+
+def flush_case(session: Session, case: Case) -> None:
+    """Write the case; if another transaction changed it first, this one is a Conflict.
+
+    The session must then be rolled back by its owner, who may read the case's current state.
+    """
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            f"case {case.reference} was changed by someone else at the same time"
+        ) from None
+
+
+def open_draft(
+    session: Session, actor: Actor, clock: Clock, *, type: str, fields: dict[str, Any] | None = None
+) -> Case:
+    if STATE_FOCAL_POINT not in actor.roles or not actor.state_code:
+        raise Forbidden("only a State's focal point may open a request for that State")
+    if requesting_state(actor.state_code) is None:
+        raise Forbidden(f"{actor.state_code} is not a Member or observer State")
+    workflows = runtime_of(session).workflows
+    if type not in workflows.current:
+        raise ValidationFailed({"type": [f"unknown request type; known: {', '.join(workflows.types())}"]})
+    definition = workflows.get(type)
+    clean = validate_fields(definition, fields or {})
+    check_dates(clean)
+    now = clock()
+    version = ensure_version(session, definition, now)
+    case = Case(
+        reference=next_reference(session, definition.reference_prefix, now.year),
+        type=type, workflow_version=version, state_code=actor.state_code,
+        status=definition.initial, created_by_id=actor.id, created_at=now, updated_at=now,
+        step_started_at=now, expected_results=[], recipient_institutions=[], sdg_targets=[],
+        themes=[], extra={},
+    )
+    session.add(case)
+    apply_fields(case, definition, clean)
+    session.flush()
+    audit_log.record(session, actor, now, "case.created", case, {
+        "type": type, "state": case.state_code, "status": case.status,
+        "workflow": {"version": definition.version, "sha256": definition.sha256},
+        "fields": clean,
+    })
+    return case
+
+
+def update_case(
+    session: Session, actor: Actor, clock: Clock, reference: str, fields: dict[str, Any],
+    *, expected_version: int | None = None,
+) -> Case:
+    """Edit a draft or a returned case; only the requesting State may."""
+    case = get_case(session, actor, reference)
+    if not speaks_for_state(actor, case):
+        raise Forbidden("only the requesting State's focal points may edit a request")
+    check_version(case, expected_version)
+    definition = definition_of(session, case)
+    if not definition.states[case.status].editable_by_state:
+        editable = [s.name for s in definition.states.values() if s.editable_by_state]
+        raise Conflict(
+            f"case {case.reference} is {case.status}; it can be edited only when {' or '.join(editable)}",
+            current_version=case.version, current_status=case.status,
+        )
+    clean = validate_fields(definition, fields)
+    current = field_values(case, definition)
+    check_dates({**current, **clean})
+    changes = apply_fields(case, definition, clean)
+    if changes:
+        now = clock()
+        case.updated_at = now
+        flush_case(session, case)
+        audit_log.record(session, actor, now, "case.updated", case, {"changes": changes})
+    return case

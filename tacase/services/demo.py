@@ -1,0 +1,175 @@
+"""Demo data: an account for every role and cases in every state across several States.
+
+Everything goes through the same services as real work, in time order, so the audit chain,
+deadlines and history look as they would after a few months of use. Loading twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tacase.db.models import User
+from tacase.engine.definitions import WorkflowDefinition
+from tacase.engine.fields import FieldSpec
+from tacase.services import accounts, assignment, cases, comments, transitions
+from tacase.services.actors import SYSTEM, Actor
+from tacase.services.clock import Clock, FixedClock
+from tacase.services.runtime import runtime_of
+
+DEMO_PASSWORD = "tacase-demo-2026!"  # noqa: S105 - printed for newcomers, development only
+ADMIN_EMAIL = "admin@example.org"
+
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
+    (ADMIN_EMAIL, "Alex Admin", ("admin",), None),
+    ("board@example.org", "Beatriz Board", ("board",), None),
+    ("reviewer@example.org", "Rania Reviewer", ("reviewer",), None),
+    ("reviewer2@example.org", "Rui Reviewer", ("reviewer",), None),
+    ("approver@example.org", "Amadou Approver", ("approver",), None),
+    ("approver2@example.org", "Anna Approver", ("approver",), None),
+    ("focal.ecu@example.org", "Elena (Ecuador)", ("state_focal_point",), "ECU"),
+    ("focal.fji@example.org", "Filipo (Fiji)", ("state_focal_point",), "FJI"),
+    ("focal.ken@example.org", "Kamau (Kenya)", ("state_focal_point",), "KEN"),
+    ("focal.mng@example.org", "Bolormaa (Mongolia)", ("state_focal_point",), "MNG"),
+    ("focal.pse@example.org", "Layla (State of Palestine)", ("state_focal_point",), "PSE"),
+)
+
+# trigger path to reach each state, and who fires each trigger
+PATHS: dict[str, tuple[str, ...]] = {
+    "draft": (),
+    "submitted": ("submit",),
+    "returned": ("submit", "return_to_state"),
+    "resubmitted": ("submit", "return_to_state", "resubmit"),
+    "reviewed": ("submit", "review"),
+    "approved": ("submit", "review", "approve"),
+    "delivered": ("submit", "review", "approve", "deliver"),
+    "evaluated": ("submit", "review", "approve", "deliver", "evaluate"),
+    "rejected": ("submit", "review", "reject"),
+    "withdrawn": ("submit", "withdraw"),
+}
+
+PLAN: tuple[tuple[str, str, str, str, int], ...] = (
+    # (State, request type, target, title, days ago it was opened)
+    ("ECU", "upr_fund", "evaluated", "Follow-up of UPR recommendations on indigenous peoples' rights", 400),
+    ("ECU", "advisory", "submitted", "Review of the draft law on freedom of expression", 40),
+    ("ECU", "capacity_building", "draft", "Training of judges on the rights of persons with disabilities", 5),
+    ("FJI", "upr_fund", "reviewed", "National mechanism for reporting and follow-up", 60),
+    ("FJI", "tc_project", "approved", "Climate displacement and human rights in the Pacific", 200),
+    ("FJI", "capacity_building", "returned", "Police training on the prevention of torture", 35),
+    ("KEN", "hra_deployment", "delivered", "Human rights adviser to the UN country team", 300),
+    ("KEN", "advisory", "rejected", "Advice on the national human rights institution law", 90),
+    ("KEN", "upr_fund", "resubmitted", "National action plan on business and human rights", 70),
+    ("MNG", "tc_project", "withdrawn", "Data collection on gender-based violence", 50),
+    ("MNG", "upr_fund", "submitted", "Implementing recommendations on the rights of herders", 12),
+    ("PSE", "capacity_building", "approved", "Training for the independent commission for human rights", 150),
+)
+
+
+@dataclass(order=True)
+class _Step:
+    at: dt.datetime
+    order: int
+    case_index: int = field(compare=False)
+    trigger: str | None = field(compare=False)  # None: open the draft
+
+
+def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
+    """Create the demo users and cases unless they exist; return what was done."""
+    if session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
+        return {"loaded": False, "users": len(DEMO_USERS), "cases": 0}
+    now = clock()
+    users = {
+        email: accounts.create_user(
+            session, SYSTEM, clock, email=email, display_name=name, roles=list(roles),
+            state_code=state, password=DEMO_PASSWORD,
+        )
+        for email, name, roles, state in DEMO_USERS
+    }
+    actors = {email: Actor.for_user(user) for email, user in users.items()}
+    focal = {u.state_code: actors[e] for e, u in users.items() if u.state_code}
+    who = {
+        "review": actors["reviewer@example.org"], "return_to_state": actors["reviewer@example.org"],
+        "deliver": actors["reviewer2@example.org"], "evaluate": actors["reviewer2@example.org"],
+        "approve": actors["approver@example.org"], "reject": actors["approver2@example.org"],
+    }
+    steps: list[_Step] = []
+    for index, (_state, _type, target, _title, days_ago) in enumerate(PLAN):
+        start = now - dt.timedelta(days=days_ago)
+        steps.append(_Step(start, len(steps), index, None))
+        path = PATHS[target]
+        gap = dt.timedelta(days=days_ago) / (len(path) + 1) if path else dt.timedelta(0)
+        for n, trigger in enumerate(path, start=1):
+            steps.append(_Step(start + gap * n, len(steps), index, trigger))
+    references: dict[int, str] = {}
+    workflows = runtime_of(session).workflows
+    for step in sorted(steps):
+        state, wtype, target, title, _ = PLAN[step.case_index]
+        definition = workflows.get(wtype)
+        at = FixedClock(step.at)
+        if step.trigger is None:
+            case = cases.open_draft(session, focal[state], at, type=wtype,
+                                    fields=_case_fields(definition, title, step.at.date()))
+            references[step.case_index] = case.reference
+            continue
+        reference = references[step.case_index]
+        actor = who.get(step.trigger, focal[state])
+        if step.trigger == "review":
+            assignment.assign(session, actor, at, reference, actor.id)
+            comments.add_comment(session, actor, at, reference,
+                                 "Checked against the fund's criteria; budget in line.", "internal")
+        transition = next(t for t in definition.transitions if t.trigger == step.trigger)
+        transitions.fire_transition(
+            session, actor, at, reference, step.trigger,
+            data=_record(transition.record, step.at.date()),
+        )
+    return {"loaded": True, "users": len(users), "cases": len(references)}
+
+
+def _case_fields(definition: WorkflowDefinition, title: str, today: dt.date) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "title": title,
+        "objectives": f"{title}: to strengthen national capacity in line with international standards.",
+        "activities": "Needs assessment; two workshops; expert review; final report.",
+        "expected_results": [{"result": "National actors apply the standards in their work",
+                              "indicators": ["Number of officials trained", "Plan adopted"]}],
+        "channel_reference": f"NV/{today.year}/{sum(map(ord, title)) % 900 + 100}",
+        "channel_date": today.isoformat(),
+        "focal_point_name": "Focal point of the Permanent Mission",
+        "focal_point_email": "mission@example.org",
+        "recipient_institutions": ["Ministry of Justice", "National Human Rights Institution"],
+        "planned_start": (today + dt.timedelta(days=60)).isoformat(),
+        "planned_end": (today + dt.timedelta(days=240)).isoformat(),
+        "budget": {"amount": "85000.00", "currency": "USD"},
+        "funding_source": "upr_fund" if definition.type == "upr_fund" else "vftc",
+        "recommendations": [{"mechanism": "upr", "document_symbol": "A/HRC/52/9",
+                             "paragraph": "120.15"}],
+        "sdg_targets": ["16.3", "16.a"],
+        "themes": ["rule of law"],
+        "consent_to_publish": True,
+    }
+    fields.update({spec.name: _sample(spec, today) for spec in definition.fields})
+    return fields
+
+
+def _record(specs: tuple[FieldSpec, ...], today: dt.date) -> dict[str, Any]:
+    return {spec.name: _sample(spec, today) for spec in specs if spec.required}
+
+
+def _sample(spec: FieldSpec, today: dt.date) -> Any:
+    if spec.type == "date":
+        return (today - dt.timedelta(days=30 if spec.not_before is None else 1)).isoformat()
+    if spec.type == "money":
+        return {"amount": "80000.00", "currency": "USD"}
+    if spec.type in ("integer", "decimal"):
+        low = spec.min if spec.min is not None else Decimal(1)
+        return int(max(low, min(Decimal(12), spec.max or Decimal(12))))
+    if spec.type == "boolean":
+        return True
+    if spec.type == "choice":
+        return spec.choices[0]
+    return f"{spec.label}: recorded for the demonstration."

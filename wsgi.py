@@ -1,0 +1,3 @@
+from tacase.web import create_app
+
+app = create_app()
