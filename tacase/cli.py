@@ -33,7 +33,9 @@ class Context:
             runtime = Runtime.from_config(self.config)
         except WorkflowError as exc:
             raise click.ClickException(f"the workflows are invalid:\n{exc}") from None
-        return make_session_factory(make_engine(self.config.DATABASE_URL), runtime)
+        engine = make_engine(self.config.DATABASE_URL)
+        click.get_current_context().call_on_close(engine.dispose)
+        return make_session_factory(engine, runtime)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 PG_URL = os.environ.get("TACASE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PASSWORD = "a long and unusual passphrase"  # noqa: S105
 
 
 def pytest_report_header(config):

@@ -52,12 +52,11 @@ def flush_case(session: Session, case: Case) -> None:
 
     The session must then be rolled back by its owner, who may read the case's current state.
     """
+    reference = case.reference  # the failed flush expires the row: read it first
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict(
-            f"case {case.reference} was changed by someone else at the same time"
-        ) from None
+        raise Conflict(f"case {reference} was changed by someone else at the same time") from None
 
 
 def open_draft(

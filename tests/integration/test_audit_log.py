@@ -1,0 +1,122 @@
+"""The audit log in the database: appended with each change, verified, tampering caught."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from tacase.audit.chain import GENESIS, link_hash
+from tacase.audit.store import verify_chain
+from tacase.db.models import AuditEvent
+from tacase.services import transitions
+
+
+@pytest.fixture
+def chain(session, make, clock):
+    """Six events: two users, a draft, and three transitions."""
+    fji = make.focal("FJI")
+    reviewer = make.user("reviewer")
+    case = make.draft(fji)
+    transitions.fire_transition(session, fji, clock, case.reference, "submit")
+    transitions.fire_transition(session, reviewer, clock, case.reference, "return_to_state",
+                                data={"questions": "More detail on the budget"})
+    transitions.fire_transition(session, fji, clock, case.reference, "resubmit",
+                                data={"reply": "Attached"})
+    session.flush()
+    return session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+
+
+def tamper(session, sql: str, **params) -> None:
+    """Edit the log as an intruder would: past the append-only triggers on PostgreSQL."""
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+    session.execute(text(sql), params)
+    if dialect == "postgresql":
+        session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+    session.expire_all()
+
+
+def test_chain_links_and_verifies(session, chain):
+    assert [e.seq for e in chain] == list(range(1, len(chain) + 1))
+    assert chain[0].prev_hash == GENESIS
+    for before, after in itertools.pairwise(chain):
+        assert after.prev_hash == before.hash
+    for event in chain:
+        assert event.hash == link_hash(event.prev_hash, event.body)
+        body = json.loads(event.body)
+        assert body["seq"] == event.seq and body["action"] == event.action
+        # RFC 8785: keys sorted, no insignificant whitespace
+        assert event.body == json.dumps(body, sort_keys=True, separators=(",", ":"),
+                                         ensure_ascii=False).encode()
+    result = verify_chain(session)
+    assert result.ok and result.events == len(chain) and result.head == chain[-1].hash
+
+
+def test_changed_byte_is_caught(session, chain):
+    victim = chain[4]
+    body = victim.body.replace(b'"action":"', b'"action":"X', 1)
+    tamper(session, "UPDATE audit_events SET body = :b WHERE seq = :s", b=body, s=victim.seq)
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad_seq == victim.seq
+    assert result.events == victim.seq - 1
+
+
+def test_deleted_row_is_caught(session, chain):
+    tamper(session, "DELETE FROM audit_events WHERE seq = 3")
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad_seq == 3 and "missing" in result.reason
+
+
+def test_inserted_row_is_caught(session, chain):
+    # Make room after event 5 and insert a forged event that links correctly to event 5.
+    last = chain[-1].seq
+    for seq in range(last, 5, -1):
+        tamper(session, "UPDATE audit_events SET seq = :n WHERE seq = :s", n=seq + 1, s=seq)
+    forged = json.dumps({"seq": 6, "action": "case.updated", "actor": {}, "case": None,
+                         "data": {}, "at": "2026-03-02T09:00:00.000000Z"},
+                        sort_keys=True, separators=(",", ":")).encode()
+    prev = chain[4].hash
+    tamper(session, "INSERT INTO audit_events (seq, at, actor_id, action, case_id, prev_hash, hash, "
+           "body) VALUES (6, :at, NULL, 'case.updated', NULL, :p, :h, :b)",
+           at=chain[4].at, p="f" * 64, h=link_hash(prev, forged), b=forged)
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad_seq == 6
+
+
+def test_swapped_rows_are_caught(session, chain):
+    tamper(session, "UPDATE audit_events SET seq = 1000 WHERE seq = 4")
+    tamper(session, "UPDATE audit_events SET seq = 4 WHERE seq = 5")
+    tamper(session, "UPDATE audit_events SET seq = 5 WHERE seq = 1000")
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad_seq == 4
+
+
+def test_column_edit_is_caught(session, chain):
+    tamper(session, "UPDATE audit_events SET actor_id = 999 WHERE seq = 5")
+    result = verify_chain(session)
+    assert not result.ok and result.first_bad_seq == 5
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_events SET action = 'x' WHERE seq = 1",
+    "DELETE FROM audit_events WHERE seq = 1",
+    "TRUNCATE audit_events",
+])
+def test_postgresql_refuses_update_delete_truncate(session, chain, backend, statement):
+    if backend != "postgresql":
+        pytest.skip("the triggers exist on PostgreSQL")
+    session.flush()
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(statement))
+    assert verify_chain(session).ok
+
+
+def test_empty_log_verifies(session):
+    result = verify_chain(session)
+    assert result.ok and result.events == 0 and result.head == GENESIS
