@@ -1,8 +1,9 @@
 """A business calendar: weekends, a duty station's public holidays, and extra closures.
 
-Time is counted on the duty station's wall clock so that "15 working days from Monday 10:00" ends
-at 10:00 local time whatever daylight saving did in between. A working day counts 24 hours of
-business time; a weekend, holiday or closure counts none.
+Working days are counted on the duty station's wall clock so that "15 working days from Monday
+10:00" ends at 10:00 local time whatever daylight saving did in between: a working day counts 24
+hours of business time; a weekend, holiday or closure counts none. Calendar days are plain elapsed
+time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ import holidays
 
 DAY = 86400.0
 UTC = dt.UTC
+
+
+def _require_aware(instant: dt.datetime) -> None:
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
 
 
 class BusinessCalendar:
@@ -41,8 +47,6 @@ class BusinessCalendar:
         )
 
     def _local(self, instant: dt.datetime) -> dt.datetime:
-        if instant.tzinfo is None:
-            raise ValueError("instants must be timezone-aware")
         return instant.astimezone(self.timezone).replace(tzinfo=None)
 
     def _utc(self, wall: dt.datetime) -> dt.datetime:
@@ -50,10 +54,12 @@ class BusinessCalendar:
 
     def add(self, start: dt.datetime, seconds: float, *, working: bool = True) -> dt.datetime:
         """The instant at which `seconds` of business time have passed since `start`."""
+        _require_aware(start)
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         if not working:
-            return self._utc(self._local(start) + dt.timedelta(seconds=seconds))
+            # Calendar days are plain elapsed time: monotonic, and exactly undone by elapsed().
+            return start.astimezone(UTC) + dt.timedelta(seconds=seconds)
         wall = self._local(start)
         left = dt.timedelta(seconds=seconds)
         # Bounded: a deadline is at most ten years; no calendar closes for longer.
@@ -68,11 +74,13 @@ class BusinessCalendar:
 
     def elapsed(self, start: dt.datetime, end: dt.datetime, *, working: bool = True) -> float:
         """Business seconds between two instants (negative when `end` is before `start`)."""
+        _require_aware(start)
+        _require_aware(end)
         if end < start:
             return -self.elapsed(end, start, working=working)
-        a, b = self._local(start), self._local(end)
         if not working:
-            return (b - a).total_seconds()
+            return (end - start).total_seconds()
+        a, b = self._local(start), self._local(end)
         total = 0.0
         while a < b:
             midnight = dt.datetime.combine(a.date() + dt.timedelta(days=1), dt.time())

@@ -169,7 +169,7 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
     share = raw.get("reminder_share", 0.8)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
         p.add("'reminder_share' must be a number between 0 and 1")
-    fields, field_problems = parse_field_specs(raw.get("fields"), "fields:")
+    fields, field_problems = parse_field_specs(raw.get("fields"), "fields")
     p.extend(field_problems)
     for spec in fields:
         if spec.name in COMMON_FIELDS:
@@ -351,7 +351,7 @@ def _parse_transitions(raw: Any, states: dict[str, StateDef], p: _Problems) -> t
             if key in seen:
                 p.add(f"{where}: trigger {trigger!r} from {source!r} is declared twice")
             seen[key] = index
-        record, problems = parse_field_specs(decl.get("record"), f"{where} record:")
+        record, problems = parse_field_specs(decl.get("record"), f"{where} record")
         p.extend(problems)
         transitions.append(TransitionDef(
             trigger=trigger, sources=tuple(sources), dest=dest, roles=tuple(roles),

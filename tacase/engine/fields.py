@@ -45,7 +45,7 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
     specs: list[FieldSpec] = []
     errors: list[str] = []
     for name, decl in raw.items():
-        here = f"{where} field {name!r}"
+        here = f"{where}: field {name!r}"
         if not isinstance(name, str) or not _NAME.match(name):
             errors.append(f"{here}: a field name is lower-case letters, digits and underscores")
             continue
@@ -59,6 +59,9 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
         if ftype not in FIELD_TYPES:
             errors.append(f"{here}: unknown type {ftype!r} (known: {', '.join(FIELD_TYPES)})")
             continue
+        for flag in ("required", "visible_to_state"):
+            if flag in decl and not isinstance(decl[flag], bool):
+                errors.append(f"{here}: {flag} must be true or false")
         choices = decl.get("choices") or ()
         if ftype == "choice" and (
             not isinstance(choices, list) or not choices
@@ -67,7 +70,9 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
             errors.append(f"{here}: a choice field needs a non-empty list of string choices")
             continue
         max_length = decl.get("max_length", _DEFAULT_MAX.get(ftype))
-        if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        if max_length is not None and (
+            isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1
+        ):
             errors.append(f"{here}: max_length must be a positive integer")
             continue
         bounds: dict[str, Decimal | None] = {}
@@ -78,7 +83,10 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
                 value = None
             bounds[key] = Decimal(str(value)) if value is not None else None
         not_before = decl.get("not_before")
-        if not_before is not None and (ftype != "date" or not_before not in raw):
+        other = raw.get(not_before) if isinstance(not_before, str) else None
+        if not_before is not None and (
+            ftype != "date" or not isinstance(other, dict) or other.get("type") != "date"
+        ):
             errors.append(f"{here}: not_before must name another date field of the same record")
             not_before = None
         specs.append(FieldSpec(
@@ -167,7 +175,9 @@ def parse_date(value: Any) -> dt.date:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | dict | tuple) and not value)
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | dict | tuple) and not value)
 
 
 def validate_values(

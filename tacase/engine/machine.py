@@ -45,6 +45,8 @@ class WorkflowMachine:
         self._lock = threading.Lock()
 
     def triggers_from(self, state: str) -> list[str]:
+        if state not in self.definition.states:
+            return []
         return self._machine.get_triggers(state)
 
     def next_state(self, state: str, trigger: str) -> str:
@@ -56,7 +58,7 @@ class WorkflowMachine:
         with self._lock:
             try:
                 moved = event.trigger(subject)
-            except MachineError:
+            except (MachineError, ValueError):  # ValueError: a state this workflow does not have
                 moved = False
         if not moved:
             raise NotAllowedFromState(trigger, state, self.triggers_from(state))
