@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tacase.audit import store
-from tacase.audit.canonical import jsonable
 from tacase.db.models import AuditEvent, Case
 from tacase.services.actors import Actor
 
@@ -27,5 +26,5 @@ def record(
         actor=actor.audit_label(),
         action=action,
         case={"id": case.id, "reference": case.reference} if case is not None else None,
-        data=jsonable(data or {}),
+        data=data or {},
     )

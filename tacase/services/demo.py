@@ -125,7 +125,7 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
         transition = next(t for t in definition.transitions if t.trigger == step.trigger)
         transitions.fire_transition(
             session, actor, at, reference, step.trigger,
-            data=_record(transition.record, step.at.date()),
+            data=sample_record(transition.record, step.at.date()),
         )
     return {"loaded": True, "users": len(users), "cases": len(references)}
 
@@ -156,7 +156,7 @@ def _case_fields(definition: WorkflowDefinition, title: str, today: dt.date) -> 
     return fields
 
 
-def _record(specs: tuple[FieldSpec, ...], today: dt.date) -> dict[str, Any]:
+def sample_record(specs: tuple[FieldSpec, ...], today: dt.date) -> dict[str, Any]:
     return {spec.name: _sample(spec, today) for spec in specs if spec.required}
 
 

@@ -23,7 +23,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self._calendar = BusinessCalendar(self.station, self.timezone)
 
-    def calendar(self, session: Session | None = None) -> BusinessCalendar:
+    def calendar(self) -> BusinessCalendar:
         return self._calendar
 
     @classmethod

@@ -110,9 +110,9 @@ def fire_transition(
     except NotAllowedFromState as exc:  # pragma: no cover - checked above from the same data
         raise TransitionNotAllowed(trigger, case.status, exc.allowed) from None
     now = clock()
-    calendar = runtime_of(session).calendar(session)
+    calendar = runtime_of(session).calendar()
     old_status = case.status
-    spent = max(0.0, calendar.elapsed(case.step_started_at, now)) if case.step_started_at < now else 0.0
+    spent = max(0.0, calendar.elapsed(case.step_started_at, now))
     case.status = new_status
     case.updated_at = now
     if new_status == "submitted" and case.submitted_at is None:

@@ -19,7 +19,7 @@ from tacase.engine.registry import WorkflowRegistry
 from tacase.services import accounts, cases, transitions
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.clock import FixedClock
-from tacase.services.demo import _record as sample_record
+from tacase.services.demo import sample_record
 from tacase.services.errors import ServiceError
 from tacase.services.runtime import Runtime
 from tests.conftest import WORKFLOWS, Factory
