@@ -28,9 +28,6 @@ class Actor:
         """A focal point without an office role: sees only its own State's cases."""
         return STATE_FOCAL_POINT in self.roles and not (self.roles & (STAFF_ROLES | {BOARD}))
 
-    def has(self, role: str) -> bool:
-        return role in self.roles
-
     def audit_label(self) -> dict[str, Any]:
         if self.is_system:
             return {"type": "system", "name": self.name}

@@ -18,8 +18,8 @@ from tacase.engine.definitions import (
     parse,
 )
 from tacase.engine.fields import FieldSpec
+from tests.conftest import WORKFLOWS
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 TYPES = ("advisory", "tc_project", "upr_fund", "hra_deployment", "capacity_building")
 LIFECYCLE = ("draft", "submitted", "reviewed", "approved", "delivered", "evaluated", "returned",
              "rejected", "withdrawn")

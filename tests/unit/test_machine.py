@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ from tacase.engine.definitions import (
 )
 from tacase.engine.machine import NotAllowedFromState, WorkflowMachine, mermaid
 from tacase.engine.registry import WorkflowRegistry
+from tests.conftest import WORKFLOWS
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 TYPES = ("advisory", "tc_project", "upr_fund", "hra_deployment", "capacity_building")
 
 # (state, trigger, next state): every move of the lifecycle every workflow shares.
