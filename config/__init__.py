@@ -19,6 +19,19 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says which setting and why."""
 
 
+def _positive_int(env: object, name: str, default: int) -> int:
+    raw = env.get(name)  # type: ignore[attr-defined]
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number of 1 or more")
+    return value
+
+
 class BaseConfig:
     NAME = "base"
     DEBUG = False
@@ -31,6 +44,22 @@ class BaseConfig:
     WORKFLOWS_DIR = str(PROJECT_ROOT / "workflows")
     SQL_ECHO = False
 
+    # Accounts and sessions
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    SESSION_COOKIE_NAME = "tacase_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    TOKEN_DEFAULT_DAYS = 90
+    TOKEN_MAX_DAYS = 365
+    # Flask-Limiter storage: memory:// for one process, redis://host:6379 when several serve.
+    RATELIMIT_STORAGE_URL = "memory://"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute; 200 per hour"
+    # Requests larger than this are refused with 413 before they are read.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         self.SECRET_KEY = env.get("TACASE_SECRET_KEY", self.SECRET_KEY)
@@ -39,6 +68,10 @@ class BaseConfig:
         self.DUTY_STATION_TIMEZONE = env.get("TACASE_TIMEZONE", self.DUTY_STATION_TIMEZONE)
         self.WORKFLOWS_DIR = env.get("TACASE_WORKFLOWS_DIR", self.WORKFLOWS_DIR)
         self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
+        for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
+            setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
+        for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+            setattr(self, name, _positive_int(env, f"TACASE_{name}", getattr(self, name)))
         self._database_url_given = "TACASE_DATABASE_URL" in env
         self.validate()
 
@@ -56,12 +89,16 @@ class BaseConfig:
 class DevelopmentConfig(BaseConfig):
     NAME = "development"
     DEBUG = True
+    # Plain http on the loopback; every other configuration sends the cookie over https only.
+    SESSION_COOKIE_SECURE = False
 
 
 class TestingConfig(BaseConfig):
     NAME = "testing"
     TESTING = True
     DATABASE_URL = "sqlite://"
+    # The test client speaks plain http.
+    SESSION_COOKIE_SECURE = False
 
 
 class ProductionConfig(BaseConfig):

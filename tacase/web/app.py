@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify
+from flask_smorest import Api
 
 from config import BaseConfig, load_config
 from tacase import __version__
 from tacase.db.session import make_engine, make_session_factory
+from tacase.services.clock import Clock, utcnow
 from tacase.services.runtime import Runtime
+from tacase.web.api import audit, auth, cases, docs, reference, tokens, users
+from tacase.web.api.common import API_PREFIX
+from tacase.web.api.schemas import ErrorSchema
+from tacase.web.auth import init_auth, public
+from tacase.web.context import close_db
+from tacase.web.errors import register_error_handlers
+from tacase.web.security import init_security_headers
+
+API_DESCRIPTION = """\
+Requests from UN Member States for human-rights advisory services, technical cooperation and
+grants, handled on the record.
+
+**Authentication.** Either sign in with `POST /auth/login` (a session cookie; send the returned
+`csrf_token` in `X-CSRFToken` on every write) or create a personal token with `POST /tokens` and
+send `Authorization: Bearer <token>`. Staff and Board accounts need two-factor authentication.
+
+**Errors** share one shape: `{"code", "message", "errors"}`, `errors` naming the fields at fault.
+
+**Concurrency.** `GET /cases/{reference}` returns an `ETag`; send it in `If-Match` to change the
+case. `POST /cases` honours `Idempotency-Key`.
+"""
 
 
-def create_app(config: BaseConfig | None = None) -> Flask:
+class TacaseApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+def _api_config(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="tacase", API_VERSION=__version__, OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX, OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
+            "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        },
+    )
+
+
+def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.as_flask_mapping())
+    app.json.sort_keys = False
     runtime = Runtime.from_config(config)
     engine = make_engine(config.DATABASE_URL, echo=config.SQL_ECHO)
     app.extensions["tacase"] = {
@@ -21,21 +62,39 @@ def create_app(config: BaseConfig | None = None) -> Flask:
         "runtime": runtime,
         "engine": engine,
         "sessions": make_session_factory(engine, runtime),
+        "clock": clock or utcnow,
     }
+    register_error_handlers(app)
+    init_auth(app)
+    init_security_headers(app, hsts=bool(config.SESSION_COOKIE_SECURE))
+    app.teardown_appcontext(close_db)
+
+    _api_config(app)
+    api = TacaseApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
+    for module in (auth, tokens, cases, audit, reference, users):
+        api.register_blueprint(module.blp)
+    register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
+    app.register_blueprint(docs.blp)
 
     @app.get("/")
-    def index():
+    @public
+    def index() -> Any:
         return jsonify({
             "name": "tacase",
             "version": __version__,
             "about": "Requests for human-rights technical assistance, handled on the record.",
+            "api": f"{API_PREFIX}/docs",
             "request_types": [
                 {"type": d.type, "title": d.title} for d in runtime.workflows.current.values()
             ],
         })
 
     @app.get("/healthz")
-    def healthz():
+    @public
+    def healthz() -> Any:
         return jsonify({"status": "ok"})
 
     return app

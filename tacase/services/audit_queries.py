@@ -1,0 +1,72 @@
+"""Reading the audit log: for the Board of Trustees and administrators only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tacase.audit.chain import Verification
+from tacase.audit.store import verify_chain
+from tacase.db.models import AuditEvent, Case
+from tacase.engine.roles import ADMIN, BOARD
+from tacase.services.actors import Actor
+from tacase.services.errors import Forbidden
+
+MAX_LIMIT = 500
+
+
+def require_auditor(actor: Actor) -> None:
+    if not actor.roles & {BOARD, ADMIN}:
+        raise Forbidden("only the Board of Trustees and administrators may read the audit log")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    case: str | None = None  # a case reference
+    actor_id: int | None = None
+    action: str | None = None  # exact, or a prefix ending in "." such as "auth."
+    at_from: dt.datetime | None = None
+    at_to: dt.datetime | None = None
+
+
+def list_events(session: Session, actor: Actor, flt: AuditFilter, *, after: int = 0,
+                limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
+    """Events in sequence order after `after`; returns them and the cursor of the next page."""
+    require_auditor(actor)
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit + 1)
+    if flt.case is not None:
+        case_id = session.scalar(select(Case.id).where(Case.reference == flt.case))
+        query = query.where(AuditEvent.case_id == case_id)  # an unknown reference matches nothing
+    if flt.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == flt.actor_id)
+    if flt.action:
+        if flt.action.endswith("."):
+            query = query.where(AuditEvent.action.startswith(flt.action, autoescape=True))
+        else:
+            query = query.where(AuditEvent.action == flt.action)
+    if flt.at_from is not None:
+        query = query.where(AuditEvent.at >= flt.at_from)
+    if flt.at_to is not None:
+        query = query.where(AuditEvent.at < flt.at_to)
+    rows = session.scalars(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    events = []
+    for row in rows:
+        body = json.loads(row.body)
+        events.append({
+            "seq": row.seq, "at": row.at, "action": row.action, "actor": body["actor"],
+            "case": body["case"], "data": body["data"], "prev_hash": row.prev_hash, "hash": row.hash,
+        })
+    return events, (rows[-1].seq if more and rows else None)
+
+
+def verify(session: Session, actor: Actor) -> Verification:
+    require_auditor(actor)
+    return verify_chain(session)

@@ -1,0 +1,86 @@
+"""Idempotency keys (IETF httpapi Idempotency-Key draft): a retried request gets the first answer.
+
+A key is claimed in its own short transaction so that a concurrent retry sees it in flight; the
+answer is stored in the transaction of the change itself, so either both exist or neither does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tacase.audit.canonical import canonical_bytes
+from tacase.db.models import IdempotencyKey
+
+MAX_KEY_LENGTH = 255
+# How long a request may hold its key before a retry may assume it died.
+LEASE = dt.timedelta(seconds=60)
+# After this a key may be used again for something else.
+RETENTION = dt.timedelta(hours=24)
+
+NEW, REPLAY, MISMATCH, IN_FLIGHT = "new", "replay", "mismatch", "in_flight"
+
+
+def request_fingerprint(endpoint: str, body: Any) -> str:
+    return hashlib.sha256(endpoint.encode() + b"\n" + canonical_bytes(body)).hexdigest()
+
+
+def key_problem(key: str) -> str | None:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        return f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+    return None
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: str
+    record_id: int | None = None
+    status: int | None = None
+    body: Any = None
+    location: str | None = None
+
+
+def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: str,
+          now: dt.datetime) -> Claim:
+    """Take the key for this request, or say why not. The caller commits right after."""
+    row = session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
+    if row is not None and row.created_at + RETENTION <= now:
+        session.delete(row)
+        session.flush()
+        row = None
+    if row is None:
+        row = IdempotencyKey(user_id=user_id, key=key, endpoint=endpoint, request_hash=fingerprint,
+                             created_at=now, locked_until=now + LEASE)
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # another request took it between our read and write
+            return Claim(IN_FLIGHT)
+        return Claim(NEW, row.id)
+    if row.request_hash != fingerprint or row.endpoint != endpoint:
+        return Claim(MISMATCH, row.id)
+    if row.response_status is not None:
+        return Claim(REPLAY, row.id, row.response_status, row.response_body, row.response_location)
+    if row.locked_until > now:
+        return Claim(IN_FLIGHT, row.id)
+    row.locked_until = now + LEASE
+    return Claim(NEW, row.id)
+
+
+def complete(session: Session, record_id: int, status: int, body: Any, location: str | None) -> None:
+    row = session.get(IdempotencyKey, record_id)
+    if row is not None:
+        row.response_status, row.response_body, row.response_location = status, body, location
+
+
+def release(session: Session, record_id: int) -> None:
+    """The request failed before it changed anything: a retry may try again."""
+    session.execute(delete(IdempotencyKey).where(
+        IdempotencyKey.id == record_id, IdempotencyKey.response_status.is_(None)))

@@ -1,0 +1,41 @@
+"""The audit log for the Board of Trustees and administrators: read it, filter it, verify it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from tacase.services import audit_queries
+from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.schemas import AuditArgs, AuditPageSchema, VerificationSchema
+from tacase.web.context import actor, db
+
+blp = Blueprint("audit", __name__, url_prefix=f"{API_PREFIX}/audit",
+                description="The tamper-evident audit log")
+
+
+@blp.get("")
+@blp.arguments(AuditArgs, location="query")
+@blp.response(200, AuditPageSchema)
+@errors(blp, 401, 403)
+@blp.doc(summary="Audit events", description=(
+    "In sequence order. Filter by `case` (reference), `actor` (user id), `action` (exact, or a prefix "
+    "ending in a dot such as `auth.`), `since` and `until`. Pass `next_cursor` as `cursor` for the "
+    "next page."))
+def list_audit(args: dict[str, Any]):
+    flt = audit_queries.AuditFilter(case=args.get("case"), actor_id=args.get("actor"),
+                                    action=args.get("action"), at_from=args.get("since"),
+                                    at_to=args.get("until"))
+    items, cursor = audit_queries.list_events(db(), actor(), flt, after=args["cursor"], limit=args["limit"])
+    return {"items": items, "next_cursor": cursor}
+
+
+@blp.get("/verify")
+@blp.response(200, VerificationSchema)
+@errors(blp, 401, 403)
+@blp.doc(summary="Verify the hash chain", description=(
+    "Recomputes every link; `ok` is false with `first_bad_seq` naming the first event that was "
+    "edited, removed, inserted or moved."))
+def verify_audit():
+    return audit_queries.verify(db(), actor()).as_dict()

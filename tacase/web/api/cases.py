@@ -1,0 +1,280 @@
+"""Cases: list, open, read, edit, fire transitions, history and comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from tacase.audit.canonical import jsonable
+from tacase.db.models import Case, User
+from tacase.services import case_queries, cases, comments, history, idempotency, transitions
+from tacase.services.assignment import assign
+from tacase.web.api.common import (
+    API_PREFIX,
+    case_detail,
+    case_summary,
+    errors,
+    etag_of,
+    expected_version,
+    raise_stale,
+    spec_json,
+)
+from tacase.web.api.schemas import (
+    AssignSchema,
+    AvailableTransitionSchema,
+    CaseCreateSchema,
+    CaseListArgs,
+    CasePageSchema,
+    CaseSchema,
+    CaseUpdateSchema,
+    CommentCreateSchema,
+    CommentSchema,
+    EventSchema,
+    TransitionRequestSchema,
+)
+from tacase.web.context import actor, clock, clock_fn, commit, db, ext
+from tacase.web.errors import ApiError
+
+blp = Blueprint("cases", __name__, url_prefix=f"{API_PREFIX}/cases",
+                description="Requests for assistance and their workflow")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _detail(case: Case) -> dict[str, Any]:
+    return case_detail(case, cases.definition_of(db(), case), actor(), clock())
+
+
+def _with_etag(case: Case, status: int = 200, **headers: str) -> Response:
+    response = jsonify(jsonable(_detail(case)))
+    response.status_code = status
+    response.headers["ETag"] = etag_of(case)
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def _fields_from(args: dict[str, Any], *skip: str) -> dict[str, Any]:
+    """Fields sent flat or under `fields` (those under `fields` win)."""
+    flat = {k: v for k, v in args.items() if k not in ("fields", *skip)}
+    return {**flat, **(args.get("fields") or {})}
+
+
+def _checked_version(reference: str, *, required: bool) -> int | None:
+    """The If-Match version, after answering 412 if it is already stale."""
+    wanted = expected_version(required=required)
+    if wanted is not None:
+        case = cases.get_case(db(), actor(), reference)
+        if wanted != case.version:
+            raise_stale(case.version, case.status)
+    return wanted
+
+
+@blp.route("")
+class CaseCollection(MethodView):
+    @blp.arguments(CaseListArgs, location="query")
+    @blp.response(200, CasePageSchema)
+    @errors(blp, 401, 403)
+    @blp.doc(summary="List cases", description=(
+        "Filters combine with AND; `status`, `type` and `state` may repeat. A State's users see only "
+        "their State's cases. `sort` is a field name, descending with a leading `-`."))
+    def get(self, args: dict[str, Any]):
+        flt = case_queries.CaseFilter(
+            status=tuple(args["status"]), type=tuple(args["type"]), state=tuple(args["state"]),
+            assignee=args.get("assignee"), overdue=args.get("overdue"), q=args.get("q"),
+            created_from=args.get("created_from"), created_to=args.get("created_to"),
+            updated_from=args.get("updated_from"), updated_to=args.get("updated_to"),
+        )
+        now = clock()
+        viewer = actor()
+        page = case_queries.list_cases(db(), viewer, flt, now, sort=args["sort"], page=args["page"],
+                                       per_page=args["per_page"])
+        items = [case_summary(c, cases.definition_of(db(), c), viewer, now) for c in page.items]
+        return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
+                "pages": page.pages}
+
+    @blp.arguments(CaseCreateSchema)
+    @blp.response(201, CaseSchema, headers={
+        "Location": {"description": "the new case", "schema": {"type": "string"}},
+        "ETag": {"description": "the case's version", "schema": {"type": "string"}}})
+    @errors(blp, 400, 401, 403, 409, 413)
+    @blp.doc(summary="Open a draft request", parameters=[{
+        "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+        "schema": {"type": "string", "maxLength": 255},
+        "description": "a retry with the same key and body gets the first answer and no second case"}])
+    def post(self, args: dict[str, Any]):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return self._create(args, None)
+        problem = idempotency.key_problem(key)
+        if problem:
+            raise ApiError(400, problem, code="bad_idempotency_key")
+        viewer = actor()
+        fingerprint = idempotency.request_fingerprint("cases.create", request.get_json(silent=True))
+        with ext()["sessions"]() as s:
+            claim = idempotency.claim(s, viewer.id, key, "cases.create", fingerprint, clock())
+            s.commit()
+        if claim.outcome == idempotency.MISMATCH:
+            raise ApiError(422, "this Idempotency-Key was used with another request body",
+                           code="idempotency_key_reused")
+        if claim.outcome == idempotency.IN_FLIGHT:
+            raise ApiError(409, "a request with this Idempotency-Key is still being processed; retry later",
+                           code="idempotency_key_in_flight", headers={"Retry-After": "1"})
+        if claim.outcome == idempotency.REPLAY:
+            response = jsonify(claim.body)
+            response.status_code = claim.status or 200
+            response.headers["Idempotent-Replayed"] = "true"
+            if claim.location:
+                response.headers["Location"] = claim.location
+            return response
+        try:
+            return self._create(args, claim.record_id)
+        except Exception:
+            db().rollback()
+            with ext()["sessions"]() as s:
+                idempotency.release(s, claim.record_id)
+                s.commit()
+            raise
+
+    def _create(self, args: dict[str, Any], claim_id: int | None) -> Response:
+        case = cases.open_draft(db(), actor(), clock_fn(), type=args["type"],
+                                fields=_fields_from(args, "type"))
+        location = url_for("cases.CaseItem", reference=case.reference)
+        body = jsonable(_detail(case))
+        if claim_id is not None:
+            idempotency.complete(db(), claim_id, 201, body, location)
+        commit()
+        response = jsonify(body)
+        response.status_code = 201
+        response.headers["Location"] = location
+        response.headers["ETag"] = etag_of(case)
+        return response
+
+
+@blp.route("/<reference>")
+class CaseItem(MethodView):
+    @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @errors(blp, 401, 403, 404)
+    @blp.doc(summary="Read a case",
+             description="The ETag names the case's version; send it back in If-Match.")
+    def get(self, reference: str):
+        case = cases.get_case(db(), actor(), reference)
+        if request.if_none_match.contains(etag_of(case).strip('"')):
+            response = Response(status=304)
+            response.headers["ETag"] = etag_of(case)
+            return response
+        return _with_etag(case)
+
+    @blp.arguments(CaseUpdateSchema)
+    @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @errors(blp, 400, 401, 403, 404, 409, 412, 413, 428)
+    @blp.doc(summary="Edit a draft or returned request", parameters=[{
+        "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+        "description": "the ETag from GET"}])
+    def patch(self, args: dict[str, Any], reference: str):
+        wanted = _checked_version(reference, required=True)
+        case = cases.update_case(db(), actor(), clock_fn(), reference, _fields_from(args),
+                                 expected_version=wanted)
+        commit()
+        return _with_etag(case)
+
+
+@blp.route("/<reference>/transitions")
+class CaseTransitions(MethodView):
+    @blp.response(200, AvailableTransitionSchema(many=True))
+    @errors(blp, 401, 403, 404)
+    @blp.doc(summary="What you may do with the case now", description=(
+        "Each trigger you may fire from the current status, the fields it must record, and the "
+        "guards that would refuse it now (`ready` is false while any would)."))
+    def get(self, reference: str):
+        case, available = transitions.available_transitions(db(), actor(), reference)
+        definition = cases.definition_of(db(), case)
+        viewer = actor()
+        out = []
+        for item in available:
+            t = item.transition
+            dest = definition.states[t.dest]
+            out.append({
+                "trigger": t.trigger, "label": t.label, "to": t.dest,
+                "to_label": dest.public_label if viewer.is_state_user else dest.staff_label,
+                "fields": [spec_json(f) for f in t.record], "ready": not item.blocked_by,
+                "blocked_by": [{"guard": g, "reason": why} for g, why in item.blocked_by],
+            })
+        return out
+
+    @blp.arguments(TransitionRequestSchema)
+    @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @errors(blp, 400, 401, 403, 404, 409, 412, 413)
+    @blp.doc(summary="Fire a transition", description=(
+        "409 names the triggers allowed now, or the guards that refused, or says that another "
+        "change won the race. With If-Match, 412 when the case changed since it was read."),
+        parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+    def post(self, args: dict[str, Any], reference: str):
+        wanted = _checked_version(reference, required=False)
+        case = transitions.fire_transition(
+            db(), actor(), clock_fn(), reference, args["trigger"], comment=args.get("comment"),
+            data=args.get("data") or {}, expected_version=wanted,
+        )
+        commit()
+        return _with_etag(case)
+
+
+@blp.route("/<reference>/assignee")
+class CaseAssignee(MethodView):
+    @blp.arguments(AssignSchema)
+    @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @errors(blp, 400, 401, 403, 404, 409, 412, 413)
+    @blp.doc(summary="Assign the case to an officer (or to nobody with null)")
+    def put(self, args: dict[str, Any], reference: str):
+        wanted = _checked_version(reference, required=False)
+        case = assign(db(), actor(), clock_fn(), reference, args["assignee_id"], expected_version=wanted)
+        commit()
+        return _with_etag(case)
+
+
+@blp.get("/<reference>/events")
+@blp.response(200, EventSchema(many=True))
+@errors(blp, 401, 403, 404)
+@blp.doc(summary="The case's history, as you may see it")
+def case_events(reference: str):
+    return history.case_events(db(), actor(), reference)
+
+
+def _comment_json(rows: list[Any]) -> list[dict[str, Any]]:
+    viewer = actor()
+    ids = {c.author_id for c in rows}
+    users = {u.id: u for u in db().scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    out = []
+    for c in rows:
+        user = users.get(c.author_id)
+        office = user is not None and bool(user.roles - {"state_focal_point"})
+        author = ({"kind": "office", "name": "OHCHR"} if viewer.is_state_user and office else
+                  {"kind": "office" if office else "state", "id": c.author_id,
+                   "name": user.display_name if user else None})
+        out.append({"id": c.id, "body": c.body, "visibility": c.visibility, "author": author,
+                    "created_at": c.created_at})
+    return out
+
+
+@blp.route("/<reference>/comments")
+class CaseComments(MethodView):
+    @blp.response(200, CommentSchema(many=True))
+    @errors(blp, 401, 403, 404)
+    @blp.doc(summary="Comments on the case (a State's users never see internal ones)")
+    def get(self, reference: str):
+        return _comment_json(comments.list_comments(db(), actor(), reference))
+
+    @blp.arguments(CommentCreateSchema)
+    @blp.response(201, CommentSchema)
+    @errors(blp, 400, 401, 403, 404, 413)
+    @blp.doc(summary="Comment on the case",
+             description="`internal` stays in the office; `state` is seen by the State.")
+    def post(self, args: dict[str, Any], reference: str):
+        comment = comments.add_comment(db(), actor(), clock_fn(), reference, args["body"],
+                                       args["visibility"])
+        commit()
+        return _comment_json([comment])[0]

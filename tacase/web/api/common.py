@@ -1,0 +1,101 @@
+"""What the API's blueprints share: error documentation, ETags and how a case is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from tacase.audit.canonical import jsonable
+from tacase.db.models import Case
+from tacase.engine.definitions import WorkflowDefinition
+from tacase.engine.fields import FieldSpec
+from tacase.services.actors import Actor
+from tacase.services.case_fields import field_values
+from tacase.web.errors import ApiError
+
+API_PREFIX = "/api/v1"
+
+
+def errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
+    """Document the error answers an operation can give, all in the one error shape."""
+    def decorate(func: Any) -> Any:
+        for code in codes:
+            func = blp.alt_response(code, response=http.HTTPStatus(code).name)(func)
+        return func
+    return decorate
+
+
+# --- ETags on cases: the version column is the validator ---------------------------------------
+
+def etag_of(case: Case) -> str:
+    return f'"v{case.version}"'
+
+
+def _listed(header: str) -> list[str]:
+    return [part.strip().removeprefix("W/") for part in header.split(",") if part.strip()]
+
+
+def expected_version(case: Case | None = None, *, required: bool) -> int | None:
+    """The version named by If-Match: 428 when required and missing, 412 when stale (checked by the
+    caller through the services' version check, which turns into 412 here)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if required:
+            raise ApiError(428, "send If-Match with the ETag from GET, so that no change is overwritten")
+        return None
+    if header.strip() == "*":
+        return None
+    for tag in _listed(header):
+        if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and len(tag) < 20:
+            return int(tag[2:-1])
+    return -1  # matches no version: stale by definition
+
+
+def raise_stale(current_version: int | None, current_status: str | None) -> None:
+    raise ApiError(412, "the case has changed since you read it; GET it again and retry",
+                   current_version=current_version, current_status=current_status)
+
+
+# --- presentation ----------------------------------------------------------------------------
+
+def spec_json(spec: FieldSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name, "type": spec.type, "label": spec.label, "required": spec.required,
+        "choices": list(spec.choices), "max_length": spec.max_length,
+        "min": None if spec.min is None else str(spec.min),
+        "max": None if spec.max is None else str(spec.max),
+        "not_before": spec.not_before, "help": spec.help,
+    }
+
+
+def case_summary(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime
+                 ) -> dict[str, Any]:
+    state_def = definition.states.get(case.status)
+    public_label = state_def.public_label if state_def else case.status
+    for_state = viewer.is_state_user
+    return {
+        "reference": case.reference, "type": case.type, "state": case.state_code,
+        "status": case.status,
+        "status_label": public_label if for_state or state_def is None else state_def.staff_label,
+        "public_status_label": public_label, "title": case.title,
+        "assignee_id": None if for_state else case.assignee_id,
+        "created_at": case.created_at, "updated_at": case.updated_at,
+        "submitted_at": case.submitted_at, "closed_at": case.closed_at,
+        # States see the office's deadlines too: timeliness is meant to be visible to them.
+        "due_at": case.due_at, "due_party": case.due_party,
+        "overdue": case.due_at is not None and case.due_at < now,
+        "paused": case.paused_state is not None, "version": case.version,
+    }
+
+
+def case_detail(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime
+                ) -> dict[str, Any]:
+    out = case_summary(case, definition, viewer, now)
+    out["fields"] = jsonable(field_values(case, definition))
+    out["workflow"] = {"type": definition.type, "version": definition.version, "sha256": definition.sha256}
+    return out

@@ -1,0 +1,320 @@
+"""The API's request and response shapes. Inputs list exactly what a client may write."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, INCLUDE, Schema, validate
+from marshmallow import fields as ma
+
+from tacase.engine.roles import ROLES
+from tacase.services.case_queries import MAX_PER_PAGE, SORTS
+
+
+class ErrorSchema(Schema):
+    code = ma.String(required=True, metadata={"description": "machine-readable error code"})
+    message = ma.String(required=True)
+    errors = ma.Dict(keys=ma.String(), values=ma.List(ma.String()),
+                         metadata={"description": "messages per field, when fields were at fault"})
+    allowed = ma.List(ma.String(), metadata={"description": "triggers allowed now (409)"})
+    status = ma.String(metadata={"description": "the case's status (409)"})
+    guards = ma.List(ma.Dict(), metadata={"description": "guards that refused (409)"})
+    current_version = ma.Integer(allow_none=True)
+    current_status = ma.String(allow_none=True)
+
+    class Meta:
+        unknown = INCLUDE
+
+
+# --- auth ------------------------------------------------------------------------------------
+
+class LoginSchema(Schema):
+    email = ma.String(required=True, validate=validate.Length(min=1, max=254))
+    password = ma.String(required=True, validate=validate.Length(min=1, max=1024))
+    totp = ma.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
+
+
+class UserSchema(Schema):
+    id = ma.Integer()
+    email = ma.String()
+    display_name = ma.String()
+    roles = ma.List(ma.String())
+    state = ma.String(allow_none=True)
+    is_active = ma.Boolean()
+    mfa_enabled = ma.Boolean()
+    mfa_required = ma.Boolean()
+    locale = ma.String()
+    created_at = ma.DateTime()
+    last_login_at = ma.DateTime(allow_none=True)
+
+
+class MeSchema(UserSchema):
+    mfa_enrolment_required = ma.Boolean(
+        metadata={"description": "true until this session passed two-factor authentication"})
+    auth_method = ma.String(metadata={"description": "session or token"})
+
+
+class LoginResultSchema(Schema):
+    user = ma.Nested(MeSchema)
+    csrf_token = ma.String(metadata={"description": "send it in X-CSRFToken on cookie-authenticated writes"})
+
+
+class CsrfSchema(Schema):
+    csrf_token = ma.String()
+
+
+class MfaEnrolmentSchema(Schema):
+    secret = ma.String()
+    provisioning_uri = ma.String(metadata={"description": "otpauth:// URI for an authenticator app"})
+
+
+class TotpSchema(Schema):
+    totp = ma.String(required=True, validate=validate.Length(min=6, max=10))
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+class TokenCreateSchema(Schema):
+    name = ma.String(required=True, validate=validate.Length(min=1, max=100))
+    expires_in_days = ma.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=365))
+
+
+class TokenSchema(Schema):
+    id = ma.Integer()
+    name = ma.String()
+    prefix = ma.String()
+    created_at = ma.DateTime()
+    expires_at = ma.DateTime()
+    last_used_at = ma.DateTime(allow_none=True)
+    revoked_at = ma.DateTime(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = ma.String(metadata={"description": "the secret, shown this once only"})
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+class CaseListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = ma.List(ma.String(validate=validate.Length(max=64)), load_default=list)
+    type = ma.List(ma.String(validate=validate.Length(max=64)), load_default=list)
+    state = ma.List(ma.String(validate=validate.Length(equal=3)), load_default=list)
+    assignee = ma.String(validate=validate.Regexp(r"^(me|none|[0-9]{1,9})$",
+                                                     error="a user id, 'me' or 'none'"))
+    overdue = ma.Boolean()
+    q = ma.String(validate=validate.Length(min=1, max=200))
+    created_from = ma.AwareDateTime()
+    created_to = ma.AwareDateTime()
+    updated_from = ma.AwareDateTime()
+    updated_to = ma.AwareDateTime()
+    sort = ma.String(load_default="-updated_at", validate=validate.OneOf(
+        [*SORTS, *(f"-{k}" for k in SORTS)]))
+    page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    per_page = ma.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class CaseSummarySchema(Schema):
+    reference = ma.String()
+    type = ma.String()
+    state = ma.String()
+    status = ma.String()
+    status_label = ma.String()
+    public_status_label = ma.String()
+    title = ma.String()
+    assignee_id = ma.Integer(allow_none=True)
+    created_at = ma.DateTime()
+    updated_at = ma.DateTime()
+    submitted_at = ma.DateTime(allow_none=True)
+    closed_at = ma.DateTime(allow_none=True)
+    due_at = ma.DateTime(allow_none=True)
+    due_party = ma.String(allow_none=True)
+    overdue = ma.Boolean()
+    paused = ma.Boolean()
+    version = ma.Integer()
+
+
+class CaseSchema(CaseSummarySchema):
+    fields = ma.Dict(metadata={"description": "every field of the request, common and type-specific"})
+    workflow = ma.Dict()
+
+
+class CasePageSchema(Schema):
+    items = ma.List(ma.Nested(CaseSummarySchema))
+    total = ma.Integer()
+    page = ma.Integer()
+    per_page = ma.Integer()
+    pages = ma.Integer()
+
+
+class CaseCreateSchema(Schema):
+    """`type` plus the request's fields, either flat or under `fields`."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = ma.String(required=True, validate=validate.Length(min=1, max=64))
+    fields = ma.Dict(keys=ma.String())
+
+
+class CaseUpdateSchema(Schema):
+    """The fields to change, either flat or under `fields`."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    fields = ma.Dict(keys=ma.String())
+
+
+class FieldSpecSchema(Schema):
+    name = ma.String()
+    type = ma.String()
+    label = ma.String()
+    required = ma.Boolean()
+    choices = ma.List(ma.String())
+    max_length = ma.Integer(allow_none=True)
+    min = ma.String(allow_none=True)
+    max = ma.String(allow_none=True)
+    not_before = ma.String(allow_none=True)
+    help = ma.String()
+
+
+class AvailableTransitionSchema(Schema):
+    trigger = ma.String()
+    label = ma.String()
+    to = ma.String()
+    to_label = ma.String()
+    fields = ma.List(ma.Nested(FieldSpecSchema))
+    ready = ma.Boolean(metadata={"description": "false while a guard would refuse"})
+    blocked_by = ma.List(ma.Dict())
+
+
+class TransitionRequestSchema(Schema):
+    trigger = ma.String(required=True, validate=validate.Length(min=1, max=64))
+    comment = ma.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
+    data = ma.Dict(keys=ma.String(), load_default=dict)
+
+
+class EventSchema(Schema):
+    seq = ma.Integer()
+    at = ma.DateTime()
+    action = ma.String()
+    actor = ma.Dict()
+    data = ma.Dict()
+
+
+class CommentCreateSchema(Schema):
+    body = ma.String(required=True, validate=validate.Length(min=1, max=8000))
+    visibility = ma.String(load_default="state", validate=validate.OneOf(["internal", "state"]))
+
+
+class CommentSchema(Schema):
+    id = ma.Integer()
+    body = ma.String()
+    visibility = ma.String()
+    author = ma.Dict()
+    created_at = ma.DateTime()
+
+
+class AssignSchema(Schema):
+    assignee_id = ma.Integer(required=True, allow_none=True, validate=validate.Range(min=1))
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+class AuditArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case = ma.String(validate=validate.Length(min=1, max=32))
+    actor = ma.Integer(validate=validate.Range(min=1))
+    action = ma.String(validate=validate.Length(min=1, max=64))
+    since = ma.AwareDateTime()
+    until = ma.AwareDateTime()
+    cursor = ma.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = ma.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AuditEventSchema(Schema):
+    seq = ma.Integer()
+    at = ma.DateTime()
+    action = ma.String()
+    actor = ma.Dict()
+    case = ma.Dict(allow_none=True)
+    data = ma.Dict()
+    prev_hash = ma.String()
+    hash = ma.String()
+
+
+class AuditPageSchema(Schema):
+    items = ma.List(ma.Nested(AuditEventSchema))
+    next_cursor = ma.Integer(allow_none=True, metadata={"description": "pass as cursor for the next page"})
+
+
+class VerificationSchema(Schema):
+    ok = ma.Boolean()
+    events = ma.Integer()
+    head = ma.String(allow_none=True)
+    first_bad_seq = ma.Integer(allow_none=True)
+    reason = ma.String(allow_none=True)
+
+
+# --- reference data --------------------------------------------------------------------------
+
+class WorkflowSummarySchema(Schema):
+    type = ma.String()
+    title = ma.String()
+    description = ma.String()
+    version = ma.Integer()
+    sha256 = ma.String()
+    reference_prefix = ma.String()
+
+
+class WorkflowSchema(WorkflowSummarySchema):
+    initial = ma.String()
+    reminder_share = ma.Float()
+    fields = ma.List(ma.Nested(FieldSpecSchema))
+    states = ma.List(ma.Dict())
+    transitions = ma.List(ma.Dict())
+    mermaid = ma.String()
+    public_mermaid = ma.String()
+
+
+class StateSchema(Schema):
+    code = ma.String(metadata={"description": "ISO 3166-1 alpha-3"})
+    iso2 = ma.String()
+    un_status = ma.String()
+    names = ma.Dict(keys=ma.String(), values=ma.String(),
+                        metadata={"description": "names in the six UN languages"})
+    region = ma.String()
+
+
+# --- users -----------------------------------------------------------------------------------
+
+class UserListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    role = ma.String(validate=validate.OneOf(ROLES))
+    state = ma.String(validate=validate.Length(equal=3))
+    q = ma.String(validate=validate.Length(min=1, max=200))
+    active = ma.Boolean()
+    after = ma.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = ma.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
+class UserCreateSchema(Schema):
+    email = ma.String(required=True, validate=validate.Length(min=3, max=254))
+    roles = ma.List(ma.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1, max=len(ROLES)))
+    state = ma.String(load_default=None, allow_none=True, validate=validate.Length(equal=3))
+    display_name = ma.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    password = ma.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class UserUpdateSchema(Schema):
+    roles = ma.List(ma.String(validate=validate.OneOf(ROLES)),
+                        validate=validate.Length(min=1, max=len(ROLES)))
+    state = ma.String(allow_none=True, validate=validate.Length(equal=3))
+    display_name = ma.String(validate=validate.Length(min=1, max=200))
+    is_active = ma.Boolean()

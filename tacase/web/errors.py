@@ -1,0 +1,120 @@
+"""Every error leaves in one JSON shape: {"code", "message", "errors"?, ...details}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from tacase.services.auth import LoginFailed
+from tacase.services.errors import (
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    NotFound,
+    ServiceError,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+          412: "precondition_failed", 413: "payload_too_large", 415: "unsupported_media_type",
+          422: "validation_failed", 428: "precondition_required", 429: "rate_limited",
+          500: "internal_error"}
+
+
+class ApiError(Exception):
+    """Raised by handlers for an HTTP error with a chosen code and optional details."""
+
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 headers: dict[str, str] | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.code = code or _CODES.get(status, "error")
+        self.headers, self.details = headers or {}, details
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   **details: Any):
+    body = {"code": code, "message": message, **{k: v for k, v in details.items() if v is not None}}
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested {"json": {"data": {"x": [...]}}} as {"data.x": [...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                out[name] = value
+            else:
+                out.update(_flatten(value, name))
+    elif isinstance(messages, list):
+        out[prefix or "_schema"] = [str(m) for m in messages]
+    else:
+        out[prefix or "_schema"] = [str(messages)]
+    return out
+
+
+def _service_error(exc: ServiceError):
+    if isinstance(exc, ValidationFailed):
+        return error_response(422, exc.code, "some fields are not valid", errors=exc.errors)
+    if isinstance(exc, NotFound):
+        return error_response(404, exc.code, str(exc))
+    if isinstance(exc, Forbidden):
+        return error_response(403, exc.code, str(exc))
+    if isinstance(exc, TransitionNotAllowed):
+        return error_response(409, exc.code, str(exc), status=exc.status, allowed=exc.allowed)
+    if isinstance(exc, GuardFailed):
+        return error_response(409, exc.code, str(exc), guards=[
+            {"guard": name, "reason": why} for name, why in exc.failures])
+    if isinstance(exc, Conflict):
+        return error_response(409, exc.code, str(exc), current_version=exc.current_version,
+                              current_status=exc.current_status)
+    if isinstance(exc, LoginFailed):
+        return error_response(401, exc.reason, str(exc))
+    return error_response(400, exc.code, str(exc))
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    headers = {k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")}
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages")
+    if status == 400 and messages and "json" in messages and not isinstance(messages["json"], dict):
+        return error_response(400, "malformed_json", "the request body is not valid JSON", headers)
+    if status == 422 and messages:
+        errors: dict[str, list[str]] = {}
+        for fields in messages.values():  # json, query, headers: the field names say enough
+            errors.update(_flatten(fields))
+        return error_response(422, "validation_failed", "some fields are not valid", headers, errors=errors)
+    message = exc.description or exc.name
+    if status == 413:
+        message = "the request body is too large"
+    return error_response(status, _CODES.get(status, exc.name.lower().replace(" ", "_")), message, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(
+        ApiError, lambda e: error_response(e.status, e.code, e.message, e.headers, **e.details))
+    app.register_error_handler(
+        CSRFError, lambda e: error_response(
+            403, "csrf_failed", f"{e.description} Send the token from the login answer in X-CSRFToken."))
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "something went wrong on our side; it was logged")
