@@ -36,7 +36,7 @@ demo: db
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts
 
 run: demo
-	@echo "tacase on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	@echo "tacase on http://$(HOST):$(PORT), API docs at http://$(HOST):$(PORT)/api/v1/docs  (Ctrl-C stops it)"
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase run --host $(HOST) --port $(PORT)
 
 lint: install-test

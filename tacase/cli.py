@@ -83,13 +83,17 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 # --- demo data ------------------------------------------------------------------------------
 
-@main.command(help="Load demo accounts and cases (once; running it again adds nothing).")
+@main.group(invoke_without_command=True,
+            help="Load demo accounts and cases (once; running it again adds nothing).")
 @click.option("--print-accounts", is_flag=True, help="List the demo accounts and their password.")
-@pass_context
-def demo(ctx: Context, print_accounts: bool) -> None:
+@click.pass_context
+def demo(click_ctx: click.Context, print_accounts: bool) -> None:
     from tacase.services.clock import utcnow
     from tacase.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx = click_ctx.ensure_object(Context)
     if ctx.config.NAME == "production":
         raise click.ClickException("demo data is never loaded in production")
     with ctx.session() as session:
@@ -102,6 +106,23 @@ def demo(ctx: Context, print_accounts: bool) -> None:
         click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, roles, state in DEMO_USERS:
             click.echo(f"  {email:<26} {', '.join(roles):<18} {state or '':<4} {name}")
+        click.echo("staff and Board accounts also need a 6-digit code: `tacase demo totp EMAIL` prints it")
+
+
+@demo.command("totp", help="Print the current sign-in code of a demo staff account (development only).")
+@click.argument("email")
+@pass_context
+def demo_totp(ctx: Context, email: str) -> None:
+    from tacase.services.clock import utcnow
+    from tacase.services.demo import current_totp
+
+    if ctx.config.NAME == "production":
+        raise click.ClickException("demo tools are never available in production")
+    with ctx.session() as session:
+        code = current_totp(session, email, utcnow())
+    if code is None:
+        raise click.ClickException(f"{email} has no two-factor secret (is it a demo staff account?)")
+    click.echo(code)
 
 
 # --- workflows ------------------------------------------------------------------------------
@@ -233,6 +254,18 @@ def run(host: str, port: int) -> None:
     from tacase.web import create_app
 
     create_app().run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("serve", help="Serve the app with gunicorn (production); the scheduler runs elsewhere.")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port or unix:path")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 600))
+@pass_context
+def serve(ctx: Context, bind: str, workers: int, threads: int, timeout: int) -> None:
+    from tacase.web.server import serve as run_gunicorn
+
+    run_gunicorn(ctx.config, bind=bind, workers=workers, threads=threads, timeout=timeout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from tacase.engine.definitions import WorkflowDefinition
 from tacase.engine.fields import FieldSpec
 from tacase.services import accounts, assignment, cases, comments, transitions
 from tacase.services.actors import SYSTEM, Actor
+from tacase.services.auth import mfa_required
 from tacase.services.clock import Clock, FixedClock
 from tacase.services.runtime import runtime_of
 
@@ -90,6 +92,10 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
         )
         for email, name, roles, state in DEMO_USERS
     }
+    for user in users.values():
+        if mfa_required(user):
+            # Staff sign in with a code; `tacase demo totp EMAIL` prints the current one.
+            user.mfa_secret, user.mfa_enabled = pyotp.random_base32(), True
     actors = {email: Actor.for_user(user) for email, user in users.items()}
     focal = {u.state_code: actors[e] for e, u in users.items() if u.state_code}
     who = {
@@ -173,3 +179,11 @@ def _sample(spec: FieldSpec, today: dt.date) -> Any:
     if spec.type == "choice":
         return spec.choices[0]
     return f"{spec.label}: recorded for the demonstration."
+
+
+def current_totp(session: Session, email: str, at: dt.datetime) -> str | None:
+    """The code a demo user's authenticator would show now (development only)."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.mfa_secret:
+        return None
+    return pyotp.TOTP(user.mfa_secret).at(at)

@@ -123,3 +123,30 @@ def test_users_create_reads_password_from_stdin(cli, fresh_db):
                    input="a sufficiently long passphrase\n")
     assert no_state.exit_code == 1 and "state" in no_state.output
     assert count(fresh_db, User) == 1
+
+
+def test_demo_staff_accounts_sign_in_with_the_printed_code(cli, fresh_db):
+    from config import load_config
+    from tacase.web import create_app
+
+    assert "tacase demo totp" in cli("demo", "--print-accounts").output
+    code = cli("demo", "totp", "reviewer@example.org").output.strip()
+    assert re.fullmatch(r"[0-9]{6}", code)
+    app = create_app(load_config("testing", environ={"TACASE_DATABASE_URL": fresh_db}))
+    try:
+        client = app.test_client()
+        login = {"email": "reviewer@example.org", "password": "tacase-demo-2026!"}
+        assert client.post("/api/v1/auth/login", json=login).get_json()["code"] == "totp_required"
+        answer = client.post("/api/v1/auth/login", json={**login, "totp": code})
+        assert answer.status_code == 200
+        assert answer.get_json()["user"]["mfa_enrolment_required"] is False
+    finally:
+        app.extensions["tacase"]["engine"].dispose()
+
+
+def test_demo_totp_refuses_accounts_without_a_secret(fresh_db, monkeypatch):
+    monkeypatch.setenv("TACASE_CONFIG", "development")
+    monkeypatch.setenv("TACASE_DATABASE_URL", fresh_db)
+    result = CliRunner().invoke(main, ["demo", "totp", "nobody@example.org"])
+    assert result.exit_code == 1
+    assert "no two-factor secret" in result.output

@@ -35,3 +35,28 @@ def test_production_starts_with_both():
 def test_unknown_config_name():
     with pytest.raises(ConfigError, match="TACASE_CONFIG"):
         load_config(environ={"TACASE_CONFIG": "staging"})
+
+
+def test_session_timeouts_and_login_limits_come_from_the_environment():
+    config = load_config("testing", environ={
+        "TACASE_SESSION_IDLE_MINUTES": "5", "TACASE_SESSION_ABSOLUTE_HOURS": "2",
+        "TACASE_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379",
+        "TACASE_LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+    })
+    assert (config.SESSION_IDLE_MINUTES, config.SESSION_ABSOLUTE_HOURS) == (5, 2)
+    assert config.RATELIMIT_STORAGE_URL == "redis://127.0.0.1:6379"
+    assert config.LOGIN_LIMIT_PER_ACCOUNT == "3 per minute"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_session_timeouts_must_be_positive_whole_numbers(value):
+    with pytest.raises(ConfigError, match="TACASE_SESSION_IDLE_MINUTES"):
+        load_config("testing", environ={"TACASE_SESSION_IDLE_MINUTES": value})
+
+
+def test_session_cookie_is_secure_except_in_development_and_testing():
+    assert load_config("development", environ={}).SESSION_COOKIE_SECURE is False
+    production = load_config("production", environ={
+        "TACASE_SECRET_KEY": "x" * 40, "TACASE_DATABASE_URL": "postgresql://db/tacase"})
+    assert production.SESSION_COOKIE_SECURE is True
+    assert production.SESSION_COOKIE_HTTPONLY is True
