@@ -138,7 +138,8 @@ class WorkflowVersion(Base):
     type: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Read only when a version is not in memory yet, not with every case that joins it.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

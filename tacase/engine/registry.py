@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,16 @@ class WorkflowRegistry:
         except KeyError:
             raise KeyError(wtype) from None
 
-    def version(self, sha256: str, raw: dict[str, Any], wtype: str) -> WorkflowDefinition:
-        """The definition a case started under, rebuilt from its stored text when it is old."""
+    def version(self, sha256: str, raw: dict[str, Any] | Callable[[], dict[str, Any]],
+                wtype: str) -> WorkflowDefinition:
+        """The definition a case started under, rebuilt from its stored text when it is old.
+
+        `raw` may be a function, so that the stored text is read only when it is not known yet.
+        """
         definition = self._by_hash.get(sha256)
         if definition is None:
+            if callable(raw):
+                raw = raw()
             definition = parse(raw, source=f"{wtype} (stored version {sha256[:12]})")
             if definition.sha256 != sha256:
                 raise WorkflowError([f"{wtype}: stored version {sha256[:12]} does not match its text"])

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import Session, raiseload
+from sqlalchemy.orm import Session, load_only, raiseload
 
 from tacase.db.models import Case
 from tacase.services.access import OFFICE_READERS
@@ -16,6 +16,12 @@ SORTS = {
     "created_at": Case.created_at, "updated_at": Case.updated_at, "due_at": Case.due_at,
     "reference": Case.reference, "status": Case.status,
 }
+# A list shows these; the long texts and JSON fields stay in the database until a case is opened.
+SUMMARY_COLUMNS = (
+    Case.reference, Case.type, Case.state_code, Case.status, Case.title, Case.assignee_id,
+    Case.created_at, Case.updated_at, Case.submitted_at, Case.closed_at, Case.due_at, Case.due_party,
+    Case.paused_state, Case.version, Case.workflow_version_id,
+)
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000  # offset pagination stays cheap only so far; narrow the filters beyond it
 
@@ -102,7 +108,7 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime
     # Cases without a due date go last whichever way due dates are sorted.
     ordering = [column.is_(None), order, Case.id.desc() if sort.startswith("-") else Case.id]
     rows = session.scalars(
-        query.options(raiseload(Case.recommendations)).order_by(*ordering)
+        query.options(load_only(*SUMMARY_COLUMNS), raiseload(Case.recommendations)).order_by(*ordering)
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
     return Page(items=list(rows), total=total, page=page, per_page=per_page)

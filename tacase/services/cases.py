@@ -26,7 +26,7 @@ from tacase.services.workflow_versions import ensure_version
 def definition_of(session: Session, case: Case) -> WorkflowDefinition:
     """The workflow version the case started under, not necessarily the file in force."""
     wv = case.workflow_version
-    return runtime_of(session).workflows.version(wv.sha256, wv.definition, wv.type)
+    return runtime_of(session).workflows.version(wv.sha256, lambda: wv.definition, wv.type)
 
 
 def get_case(session: Session, actor: Actor, reference: str) -> Case:

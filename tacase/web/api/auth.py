@@ -22,6 +22,7 @@ from tacase.web.api.schemas import (
 )
 from tacase.web.auth import SESSION_KEY, login_limits, public, session_policy
 from tacase.web.context import clock_fn, commit, db, principal
+from tacase.web.errors import ApiError
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}", description="Signing in, sessions, two-factor")
 
@@ -115,7 +116,6 @@ def mfa_enrol():
     p = principal()
     assert p is not None
     if p.method != "session":
-        from tacase.web.errors import ApiError
         raise ApiError(403, "enrol from a signed-in session, not with an API token")
     user = db().get(User, p.user.id)
     secret, uri = auth_service.begin_mfa_enrolment(db(), clock_fn(), user)
