@@ -97,8 +97,6 @@ class TestingConfig(BaseConfig):
     NAME = "testing"
     TESTING = True
     DATABASE_URL = "sqlite://"
-    # The test client speaks plain http.
-    SESSION_COOKIE_SECURE = False
 
 
 class ProductionConfig(BaseConfig):

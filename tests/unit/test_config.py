@@ -54,8 +54,9 @@ def test_session_timeouts_must_be_positive_whole_numbers(value):
         load_config("testing", environ={"TACASE_SESSION_IDLE_MINUTES": value})
 
 
-def test_session_cookie_is_secure_except_in_development_and_testing():
+def test_session_cookie_is_secure_except_in_development():
     assert load_config("development", environ={}).SESSION_COOKIE_SECURE is False
+    assert load_config("testing", environ={}).SESSION_COOKIE_SECURE is True
     production = load_config("production", environ={
         "TACASE_SECRET_KEY": "x" * 40, "TACASE_DATABASE_URL": "postgresql://db/tacase"})
     assert production.SESSION_COOKIE_SECURE is True
