@@ -18,8 +18,8 @@ def assign(
     session: Session, actor: Actor, clock: Clock, reference: str, assignee_id: int | None,
     *, expected_version: int | None = None,
 ) -> Case:
+    case = get_case(session, actor, reference)  # first, so another State's case stays unseen
     require_case_worker(actor, "assign cases")
-    case = get_case(session, actor, reference)
     check_version(case, expected_version)
     if assignee_id is not None:
         assignee = session.get(User, assignee_id) if isinstance(assignee_id, int) else None

@@ -42,7 +42,9 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter, *, after: int 
     query = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(limit + 1)
     if flt.case is not None:
         case_id = session.scalar(select(Case.id).where(Case.reference == flt.case))
-        query = query.where(AuditEvent.case_id == case_id)  # an unknown reference matches nothing
+        if case_id is None:  # an unknown reference matches nothing (== None would match case-less events)
+            return [], None
+        query = query.where(AuditEvent.case_id == case_id)
     if flt.actor_id is not None:
         query = query.where(AuditEvent.actor_id == flt.actor_id)
     if flt.action:

@@ -82,10 +82,11 @@ def _totp_step(secret: str, code: object, at: dt.datetime, last_step: int | None
 
 def login(
     session: Session, clock: Clock, policy: SessionPolicy, *, email: str, password: str,
-    totp: str | None = None, address: str | None = None,
+    totp: str | None = None, address: str | None = None, previous_sid: str | None = None,
 ) -> LoginOutcome:
     """Check the credentials and open a session. A failure is recorded, not raised, so that the
-    caller can commit the audit event before refusing."""
+    caller can commit the audit event before refusing. A session the client held before
+    (`previous_sid`) ends: signing in again never leaves an older session alive behind it."""
     now = clock()
     email = normalise_email(email)
     user = session.scalar(select(User).where(User.email == email)) if email else None
@@ -111,6 +112,10 @@ def login(
     assert user is not None
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
+    if isinstance(previous_sid, str) and previous_sid:
+        session.execute(update(UserSession).where(
+            UserSession.sid_hash == secret_hash(previous_sid), UserSession.ended_at.is_(None),
+        ).values(ended_at=now))
     sid, user_session = _open_session(session, user, now, policy, address)
     user.last_login_at = now
     audit_log.record(session, Actor.for_user(user), now, "auth.login", data={

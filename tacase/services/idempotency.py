@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from rfc8785 import CanonicalizationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +30,12 @@ NEW, REPLAY, MISMATCH, IN_FLIGHT = "new", "replay", "mismatch", "in_flight"
 
 
 def request_fingerprint(endpoint: str, body: Any) -> str:
-    return hashlib.sha256(endpoint.encode() + b"\n" + canonical_bytes(body)).hexdigest()
+    try:
+        text = canonical_bytes(body)
+    except CanonicalizationError:
+        # Numbers beyond I-JSON's range (or NaN) have no RFC 8785 form; sorted JSON is stable too.
+        text = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(endpoint.encode() + b"\n" + text).hexdigest()
 
 
 def key_problem(key: str) -> str | None:
@@ -49,8 +56,9 @@ class Claim:
 def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: str,
           now: dt.datetime) -> Claim:
     """Take the key for this request, or say why not. The caller commits right after."""
+    # Locked, so that retries racing to take over an expired lease see each other's claim.
     row = session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key))
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key).with_for_update())
     if row is not None and row.created_at + RETENTION <= now:
         session.delete(row)
         session.flush()

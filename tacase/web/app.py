@@ -19,6 +19,7 @@ from tacase.web.auth import init_auth, public
 from tacase.web.context import close_db
 from tacase.web.errors import register_error_handlers
 from tacase.web.security import init_security_headers
+from tacase.web.text_guard import refuse_unstorable_text
 
 API_DESCRIPTION = """\
 Requests from UN Member States for human-rights advisory services, technical cooperation and
@@ -66,6 +67,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     }
     register_error_handlers(app)
     init_auth(app)
+    app.before_request(refuse_unstorable_text)  # after the authentication gate
     init_security_headers(app, hsts=bool(config.SESSION_COOKIE_SECURE))
     app.teardown_appcontext(close_db)
 

@@ -40,8 +40,9 @@ class ApiError(Exception):
         self.headers, self.details = headers or {}, details
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, /,
                    **details: Any):
+    # Positional-only: a detail may be called `status` (the case's status, on 409).
     body = {"code": code, "message": message, **{k: v for k, v in details.items() if v is not None}}
     response = jsonify(body)
     response.status_code = status

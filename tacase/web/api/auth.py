@@ -57,7 +57,7 @@ def login(args: dict[str, Any]):
     limits.check(account, address)
     outcome = auth_service.login(
         db(), clock_fn(), session_policy(), email=args["email"], password=args["password"],
-        totp=args.get("totp"), address=address,
+        totp=args.get("totp"), address=address, previous_sid=session.get(SESSION_KEY),
     )
     commit()
     if outcome.failure is not None:
@@ -126,7 +126,7 @@ def mfa_enrol():
 @blp.post("/auth/mfa/confirm")
 @blp.arguments(TotpSchema)
 @blp.response(200, MeSchema)
-@errors(blp, 401, 403, 409)
+@errors(blp, 400, 401, 403, 409, 413)
 @blp.doc(summary="Confirm two-factor enrolment with a code")
 def mfa_confirm(args: dict[str, Any]):
     p = principal()

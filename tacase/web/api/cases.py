@@ -130,6 +130,8 @@ class CaseCollection(MethodView):
             response.headers["Idempotent-Replayed"] = "true"
             if claim.location:
                 response.headers["Location"] = claim.location
+            if isinstance(claim.body, dict) and isinstance(claim.body.get("version"), int):
+                response.headers["ETag"] = f'"v{claim.body["version"]}"'
             return response
         try:
             return self._create(args, claim.record_id)
@@ -163,7 +165,7 @@ class CaseItem(MethodView):
              description="The ETag names the case's version; send it back in If-Match.")
     def get(self, reference: str):
         case = cases.get_case(db(), actor(), reference)
-        if request.if_none_match.contains(etag_of(case).strip('"')):
+        if request.if_none_match.contains_weak(etag_of(case).strip('"')):
             response = Response(status=304)
             response.headers["ETag"] = etag_of(case)
             return response

@@ -22,9 +22,10 @@ API_PREFIX = "/api/v1"
 
 
 def errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
-    """Document the error answers an operation can give, all in the one error shape."""
+    """Document the error answers an operation can give, all in the one error shape. Every operation
+    can answer 400: malformed JSON, or text no database can store in the address or the body."""
     def decorate(func: Any) -> Any:
-        for code in codes:
+        for code in sorted({400, *codes}):
             func = blp.alt_response(code, response=http.HTTPStatus(code).name)(func)
         return func
     return decorate
@@ -34,10 +35,6 @@ def errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
 
 def etag_of(case: Case) -> str:
     return f'"v{case.version}"'
-
-
-def _listed(header: str) -> list[str]:
-    return [part.strip().removeprefix("W/") for part in header.split(",") if part.strip()]
 
 
 def expected_version(case: Case | None = None, *, required: bool) -> int | None:
@@ -50,7 +47,8 @@ def expected_version(case: Case | None = None, *, required: bool) -> int | None:
         return None
     if header.strip() == "*":
         return None
-    for tag in _listed(header):
+    for tag in (part.strip() for part in header.split(",")):
+        # If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches nothing.
         if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and len(tag) < 20:
             return int(tag[2:-1])
     return -1  # matches no version: stale by definition

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from marshmallow import EXCLUDE, INCLUDE, Schema, validate
 from marshmallow import fields as ma
 
 from tacase.engine.roles import ROLES
 from tacase.services.case_queries import MAX_PER_PAGE, SORTS
+
+# Ids are 32-bit integer columns (audit sequence numbers 64-bit): larger numbers name nothing, and
+# SQLite cannot even compare with them.
+MAX_ID = 2**31 - 1
+MAX_SEQ = 2**63 - 1
+
+
+class UtcDateTime(ma.AwareDateTime):
+    """A date-time with an offset, as UTC. An offset can carry an instant before year 1 or after 9999,
+    which has no UTC datetime: such an instant is taken as the first or the last one."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:
+            return (dt.datetime.min if moment.year == 1 else dt.datetime.max).replace(tzinfo=dt.UTC)
 
 
 class ErrorSchema(Schema):
@@ -104,10 +124,10 @@ class CaseListArgs(Schema):
                                                      error="a user id, 'me' or 'none'"))
     overdue = ma.Boolean()
     q = ma.String(validate=validate.Length(min=1, max=200))
-    created_from = ma.AwareDateTime()
-    created_to = ma.AwareDateTime()
-    updated_from = ma.AwareDateTime()
-    updated_to = ma.AwareDateTime()
+    created_from = UtcDateTime()
+    created_to = UtcDateTime()
+    updated_from = UtcDateTime()
+    updated_to = UtcDateTime()
     sort = ma.String(load_default="-updated_at", validate=validate.OneOf(
         [*SORTS, *(f"-{k}" for k in SORTS)]))
     page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
@@ -217,7 +237,7 @@ class CommentSchema(Schema):
 
 
 class AssignSchema(Schema):
-    assignee_id = ma.Integer(required=True, allow_none=True, validate=validate.Range(min=1))
+    assignee_id = ma.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 # --- audit -----------------------------------------------------------------------------------
@@ -227,11 +247,11 @@ class AuditArgs(Schema):
         unknown = EXCLUDE
 
     case = ma.String(validate=validate.Length(min=1, max=32))
-    actor = ma.Integer(validate=validate.Range(min=1))
+    actor = ma.Integer(validate=validate.Range(min=1, max=MAX_ID))
     action = ma.String(validate=validate.Length(min=1, max=64))
-    since = ma.AwareDateTime()
-    until = ma.AwareDateTime()
-    cursor = ma.Integer(load_default=0, validate=validate.Range(min=0))
+    since = UtcDateTime()
+    until = UtcDateTime()
+    cursor = ma.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SEQ))
     limit = ma.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -299,7 +319,7 @@ class UserListArgs(Schema):
     state = ma.String(validate=validate.Length(equal=3))
     q = ma.String(validate=validate.Length(min=1, max=200))
     active = ma.Boolean()
-    after = ma.Integer(load_default=0, validate=validate.Range(min=0))
+    after = ma.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = ma.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
 

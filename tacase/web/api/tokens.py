@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from tacase.services import auth as auth_service
 from tacase.web.api.common import API_PREFIX, errors
-from tacase.web.api.schemas import NewTokenSchema, TokenCreateSchema, TokenSchema
+from tacase.web.api.schemas import MAX_ID, NewTokenSchema, TokenCreateSchema, TokenSchema
 from tacase.web.context import actor, clock_fn, commit, db, ext
 
 blp = Blueprint("tokens", __name__, url_prefix=f"{API_PREFIX}/tokens", description="Personal API tokens")
@@ -44,7 +44,7 @@ def create_token(args: dict[str, Any]):
     return {**token_json(token), "token": plain}
 
 
-@blp.delete("/<int:token_id>")
+@blp.delete(f"/<int(max={MAX_ID}):token_id>")
 @blp.response(204)
 @errors(blp, 401, 403, 404)
 @blp.doc(summary="Revoke a token")

@@ -11,7 +11,7 @@ from tacase.services import users as user_service
 from tacase.services.accounts import create_user
 from tacase.web.api.auth import user_json
 from tacase.web.api.common import API_PREFIX, errors
-from tacase.web.api.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
+from tacase.web.api.schemas import MAX_ID, UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 from tacase.web.context import actor, clock_fn, commit, db
 
 blp = Blueprint("users", __name__, url_prefix=f"{API_PREFIX}/users", description="Accounts (administrators)")
@@ -42,7 +42,7 @@ def create(args: dict[str, Any]):
     return user_json(user), 201, {"Location": url_for("users.update", user_id=user.id)}
 
 
-@blp.patch("/<int:user_id>")
+@blp.patch(f"/<int(max={MAX_ID}):user_id>")
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 @errors(blp, 400, 401, 403, 404, 413)
@@ -58,7 +58,7 @@ def update(args: dict[str, Any], user_id: int):
     return user_json(user)
 
 
-@blp.post("/<int:user_id>/mfa/reset")
+@blp.post(f"/<int(max={MAX_ID}):user_id>/mfa/reset")
 @blp.response(200, UserSchema)
 @errors(blp, 401, 403, 404)
 @blp.doc(summary="Reset two-factor authentication", description=(

@@ -1,0 +1,265 @@
+"""Who may call what: an authorization matrix over every (rule, method) of the app's URL map.
+
+MATRIX holds one entry per route and method: how to build the request and the status each
+principal must get. A route without an entry, or an entry without a route, fails the suite, so a
+new endpoint cannot ship without a decision about who may call it. Rules are keyed without
+converter arguments (<int(max=9):id> as <int:id>), so tightening a converter needs no new entry.
+
+Principals: nobody signed in; a focal point of the case's own State (FJI) and of another State;
+reviewer, approver, Board member and administrator (staff with two-factor authentication on).
+All signed-in calls use bearer tokens. Path parameters, bodies and headers may name placeholders
+("{case}", "{draft}", ...): see Values for what each one is. Calls that change what they touch
+get a thing of their own per check (a new draft, a new token), so the checks run in any order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import make_url
+
+from tacase.services.clock import FixedClock
+from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app
+
+PRINCIPALS = ("anonymous", "own", "other", "reviewer", "approver", "board", "admin")
+OWN_STATE, OTHER_STATE = "FJI", "WSM"
+FOCAL = "state_focal_point"
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Check:
+    expect: tuple[int, ...]  # one status per principal, in PRINCIPALS order
+    params: dict[str, Any] = field(default_factory=dict)  # the rule's <variables>
+    body: Any = None  # sent as JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def req(expect: tuple[int, ...], *, body: Any = None, headers: dict[str, str] | None = None,
+        **params: Any) -> Check:
+    assert len(expect) == len(PRINCIPALS)
+    return Check(expect, params, body, headers or {})
+
+
+# Statuses in PRINCIPALS order: anonymous, own, other, reviewer, approver, board, admin.
+OPEN = (200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = (401, 200, 200, 200, 200, 200, 200)
+CASE_READ = (401, 200, 404, 200, 200, 200, 200)
+AUDITORS = (401, 403, 403, 403, 403, 200, 200)
+ADMINS = (401, 403, 403, 403, 403, 403, 200)
+API = "/api/v1"
+CASE = f"{API}/cases/<reference>"
+
+MATRIX: dict[tuple[str, str], Check] = {
+    # --- public -----------------------------------------------------------------------------
+    ("/", "GET"): req(OPEN),
+    ("/healthz", "GET"): req(OPEN),
+    ("/static/<path:filename>", "GET"): req(OPEN, filename="docs/init.js"),
+    (f"{API}/openapi.json", "GET"): req(OPEN),
+    (f"{API}/docs", "GET"): req(OPEN),
+    (f"{API}/docs/static/<filename>", "GET"): req(OPEN, filename="swagger-ui.css"),
+    # Wrong credentials (of an unknown account, so that no per-account limit is reached).
+    (f"{API}/auth/login", "POST"): req((401,) * 7, body={"email": "{email}", "password": PASSWORD}),
+    # --- any signed-in user -----------------------------------------------------------------
+    (f"{API}/auth/logout", "POST"): req((401, 204, 204, 204, 204, 204, 204)),
+    (f"{API}/auth/csrf", "GET"): req(SIGNED_IN),
+    (f"{API}/me", "GET"): req(SIGNED_IN),
+    # Enrolment needs a signed-in session, not a token; confirming finds nothing to confirm.
+    (f"{API}/auth/mfa", "POST"): req((401, 403, 403, 403, 403, 403, 403)),
+    (f"{API}/auth/mfa/confirm", "POST"): req((401, 409, 409, 409, 409, 409, 409), body={"totp": "123456"}),
+    (f"{API}/tokens", "GET"): req(SIGNED_IN),
+    (f"{API}/tokens", "POST"): req((401, 201, 201, 201, 201, 201, 201), body={"name": "matrix"}),
+    # Someone else's token: unknown to its owner's peers, revocable by an administrator.
+    (f"{API}/tokens/<int:token_id>", "DELETE"): req((401, 404, 404, 404, 404, 404, 204),
+                                                    token_id="{token_id}"),
+    (f"{API}/workflows", "GET"): req(SIGNED_IN),
+    (f"{API}/workflows/<wtype>", "GET"): req(SIGNED_IN, wtype="upr_fund"),
+    (f"{API}/states", "GET"): req(SIGNED_IN),
+    # --- audit: Board and administrators ----------------------------------------------------
+    (f"{API}/audit", "GET"): req(AUDITORS),
+    (f"{API}/audit/verify", "GET"): req(AUDITORS),
+    # --- accounts: administrators -----------------------------------------------------------
+    (f"{API}/users", "GET"): req(ADMINS),
+    (f"{API}/users", "POST"): req((401, 403, 403, 403, 403, 403, 201), body={
+        "email": "{email}", "roles": ["reviewer"], "password": PASSWORD}),
+    (f"{API}/users/<int:user_id>", "PATCH"): req(ADMINS, user_id="{user_id}",
+                                                  body={"display_name": "Renamed"}),
+    (f"{API}/users/<int:user_id>/mfa/reset", "POST"): req(ADMINS, user_id="{user_id}"),
+    # --- cases: a State opens and edits its own; the office reads all and works on them -----
+    (f"{API}/cases", "GET"): req(SIGNED_IN),
+    (f"{API}/cases", "POST"): req((401, 201, 201, 403, 403, 403, 403),
+                                  body={"type": "upr_fund", **complete_fields()}),
+    (CASE, "GET"): req(CASE_READ, reference="{case}"),
+    (CASE, "PATCH"): req((401, 200, 404, 403, 403, 403, 403), reference="{draft}",
+                         body={"title": "Edited title"}, headers={"If-Match": "{etag}"}),
+    # The role is checked before the case is looked up: 403 for every State user, which tells
+    # another State nothing about whether the case exists.
+    (f"{CASE}/assignee", "PUT"): req((401, 403, 404, 200, 200, 403, 200), reference="{new_case}",
+                                     body={"assignee_id": "{reviewer_id}"}),
+    (f"{CASE}/transitions", "GET"): req(CASE_READ, reference="{case}"),
+    (f"{CASE}/transitions", "POST"): req((401, 200, 404, 403, 403, 403, 403), reference="{draft}",
+                                         body={"trigger": "submit"}),
+    (f"{CASE}/events", "GET"): req(CASE_READ, reference="{case}"),
+    (f"{CASE}/comments", "GET"): req(CASE_READ, reference="{case}"),
+    (f"{CASE}/comments", "POST"): req((401, 201, 404, 201, 201, 403, 201), reference="{new_case}",
+                                      body={"body": "A question on the budget", "visibility": "state"}),
+}
+
+
+# --- the world the checks run in ---------------------------------------------------------------
+
+class Env:
+    """One app and database for the module: an account per principal and a submitted FJI case."""
+
+    def __init__(self, world: World) -> None:
+        self.world, self.app = world, world.app
+        self.accounts: dict[str, Account | None] = {
+            "anonymous": None,
+            "own": world.account(FOCAL, state=OWN_STATE),
+            "other": world.account(FOCAL, state=OTHER_STATE),
+            **{role: world.account(role) for role in ("reviewer", "approver", "board", "admin")},
+        }
+        self.token_owner = world.account("reviewer")  # owns the tokens others try to revoke
+        self.target = world.account("reviewer")  # the account the /users checks act on
+        self.case = self.submitted_case()
+
+    def call(self, method: str, path: str, account: Account, body: Any = None) -> Any:
+        response = self.app.test_client().open(path, method=method, json=body, headers=account.auth)
+        assert response.status_code in (200, 201), (method, path, response.get_json())
+        return response
+
+    def draft(self) -> tuple[str, str]:
+        r = self.call("POST", f"{API}/cases", self.accounts["own"], {"type": "upr_fund", **complete_fields()})
+        return r.get_json()["reference"], r.headers["ETag"]
+
+    def submitted_case(self) -> str:
+        reference, _ = self.draft()
+        self.call("POST", f"{API}/cases/{reference}/transitions", self.accounts["own"], {"trigger": "submit"})
+        return reference
+
+    def token_id(self) -> int:
+        return self.call("POST", f"{API}/tokens", self.token_owner, {"name": "target"}).get_json()["id"]
+
+
+class Values(dict):
+    """The placeholders of one check, made on first use."""
+
+    def __init__(self, env: Env) -> None:
+        super().__init__(case=env.case, user_id=env.target.id, reviewer_id=env.accounts["reviewer"].id)
+        self.env = env
+
+    def __missing__(self, key: str) -> Any:
+        if key in ("draft", "etag"):  # a new draft and its ETag
+            self["draft"], self["etag"] = self.env.draft()
+        elif key == "new_case":  # a new submitted case
+            self[key] = self.env.submitted_case()
+        elif key == "token_id":  # a new token of another reviewer
+            self[key] = self.env.token_id()
+        elif key == "email":  # an address no account has
+            self[key] = f"matrix{next(_serial)}@example.org"
+        else:
+            raise KeyError(key)
+        return self[key]
+
+
+PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
+RULE_VARIABLE = re.compile(r"<(?:\w+:)?(\w+)>")
+CONVERTER_ARGS = re.compile(r"<(\w+)\([^)]*\):")
+
+
+def fill(value: Any, values: Values) -> Any:
+    """Placeholders replaced; a string that is a placeholder alone takes the value as it is (an int)."""
+    if isinstance(value, str):
+        whole = PLACEHOLDER.match(value)
+        return values[whole.group(1)] if whole else value.format_map(values)
+    if isinstance(value, dict):
+        return {k: fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, values) for v in value]
+    return value
+
+
+def send(env: Env, rule: str, method: str, principal: str) -> Any:
+    check, values = MATRIX[rule, method], Values(env)
+    path = RULE_VARIABLE.sub(lambda m: str(fill(check.params[m.group(1)], values)), rule)
+    headers = fill(check.headers, values)
+    account = env.accounts[principal]
+    if account is not None:
+        headers.update(account.auth)
+    response = env.app.test_client().open(path, method=method, json=fill(check.body, values), headers=headers)
+    response.get_data()
+    response.close()  # files are sent from an open handle
+    return response
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def matrix_db(migrated_db, tmp_path_factory, request) -> Iterator[str]:
+    """A database for the module (the module-scoped twin of fresh_db)."""
+    if migrated_db.startswith("sqlite"):
+        path = tmp_path_factory.mktemp("matrix") / "matrix.sqlite3"
+        shutil.copy(migrated_db[len("sqlite:///"):], path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create(template=make_url(migrated_db).database)
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(scope="module")
+def env(matrix_db) -> Iterator[Env]:
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    app = make_app(matrix_db, clock)
+    yield Env(World(app, clock))
+    app.extensions["tacase"]["engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def routed_app() -> Iterator[Flask]:
+    """An app for its URL map only: the database is never opened."""
+    app = make_app("sqlite://", FixedClock(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    yield app
+    app.extensions["tacase"]["engine"].dispose()
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+def routes(app: Flask) -> set[tuple[str, str]]:
+    """(rule, method) pairs; converter arguments dropped: <int(max=9):id> is keyed as <int:id>."""
+    return {(CONVERTER_ARGS.sub(r"<\1:", rule.rule), method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_an_entry(routed_app):
+    missing = sorted(routes(routed_app) - MATRIX.keys())
+    assert not missing, f"routes without an entry in MATRIX (who may call them?): {missing}"
+
+
+def test_every_entry_names_a_route(routed_app):
+    stale = sorted(MATRIX.keys() - routes(routed_app))
+    assert not stale, f"MATRIX entries for routes the app no longer has: {stale}"
+
+
+def test_entries_give_every_path_parameter():
+    wrong = {key: (sorted(RULE_VARIABLE.findall(key[0])), sorted(check.params))
+             for key, check in MATRIX.items() if set(RULE_VARIABLE.findall(key[0])) != set(check.params)}
+    assert not wrong, f"path parameters needed vs given: {wrong}"
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize(("rule", "method"), sorted(MATRIX), ids=[f"{m} {r}" for r, m in sorted(MATRIX)])
+def test_authorization(env, rule, method, principal):
+    expected = MATRIX[rule, method].expect[PRINCIPALS.index(principal)]
+    response = send(env, rule, method, principal)
+    detail = response.get_json(silent=True) if response.is_json else response.status
+    assert response.status_code == expected, f"{method} {rule} as {principal}: {detail}"
