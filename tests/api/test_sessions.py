@@ -597,3 +597,28 @@ def test_a_lone_surrogate_in_a_body_is_malformed(client, focal):
     r = client.post(f"{API}/cases", data=body, content_type="application/json", headers=focal.auth)
     assert r.status_code == 400
     assert r.get_json()["code"] == "malformed_json"
+
+
+def test_login_limits_can_be_kept_in_redis(fresh_db, api_clock, backend):
+    """Several servers share their counts through Redis (TACASE_RATELIMIT_STORAGE_URL)."""
+    import socket
+    import uuid
+
+    if backend != "sqlite":
+        pytest.skip("the storage of the limits does not depend on the database")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    env = {"TACASE_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379",
+           "TACASE_LOGIN_LIMIT_PER_ACCOUNT": "2 per minute",
+           "TACASE_LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"}
+    first, second = make_app(fresh_db, api_clock, **env), make_app(fresh_db, api_clock, **env)
+    try:
+        body = {"email": f"{uuid.uuid4().hex}@example.org", "password": "not the password"}
+        assert first.test_client().post(f"{API}/auth/login", json=body).status_code == 401
+        assert second.test_client().post(f"{API}/auth/login", json=body).status_code == 401
+        assert first.test_client().post(f"{API}/auth/login", json=body).status_code == 429
+    finally:
+        for app in (first, second):
+            app.extensions["tacase"]["engine"].dispose()
