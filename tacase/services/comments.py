@@ -18,10 +18,14 @@ MAX_BODY = 8000
 
 
 def add_comment(
-    session: Session, actor: Actor, clock: Clock, reference: str, body: str, visibility: str = "state"
+    session: Session, actor: Actor, clock: Clock, reference: str, body: str,
+    visibility: str | None = None,
 ) -> Comment:
+    """Without a visibility, staff comments stay internal: only a deliberate choice reaches the State."""
     case = get_case(session, actor, reference)
     office = bool(actor.roles & CASE_WORKERS)
+    if visibility is None:
+        visibility = "internal" if office else "state"
     if not office and not speaks_for_state(actor, case):
         raise Forbidden("only OHCHR staff and the requesting State may comment")
     errors: dict[str, list[str]] = {}

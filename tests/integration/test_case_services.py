@@ -322,6 +322,13 @@ def test_comments_internal_hidden_from_state(session, make, people, clock):
     assert actions(session, case).count("comment.added") == 3
 
 
+def test_comments_default_to_internal_for_staff_and_to_the_state_for_states(session, make, people, clock):
+    case = make.draft(people["fji"])
+    by_staff = comments.add_comment(session, people["reviewer"], clock, case.reference, "x")
+    by_state = comments.add_comment(session, people["fji"], clock, case.reference, "y")
+    assert (by_staff.visibility, by_state.visibility) == ("internal", "state")
+
+
 def test_assign(session, make, people, clock):
     case = make.draft(people["fji"])
     assignment.assign(session, people["reviewer"], clock, case.reference, people["reviewer2"].id)

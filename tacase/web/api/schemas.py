@@ -225,7 +225,9 @@ class EventSchema(Schema):
 
 class CommentCreateSchema(Schema):
     body = ma.String(required=True, validate=validate.Length(min=1, max=8000))
-    visibility = ma.String(load_default="state", validate=validate.OneOf(["internal", "state"]))
+    visibility = ma.String(load_default=None, validate=validate.OneOf(["internal", "state"]), metadata={
+        "description": "default: internal for OHCHR staff (nothing reaches the State by mistake), "
+                       "state for a State's users"})
 
 
 class CommentSchema(Schema):
