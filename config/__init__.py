@@ -19,16 +19,17 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used; the message says which setting and why."""
 
 
-def _positive_int(env: object, name: str, default: int) -> int:
+def _int_in(env: object, name: str, default: int, low: int = 1, high: int | None = None) -> int:
     raw = env.get(name)  # type: ignore[attr-defined]
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{name}={raw!r}: expected a whole number of 1 or more")
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+        raise ConfigError(f"{name}={raw!r}: expected a whole number {span}")
     return value
 
 
@@ -60,6 +61,21 @@ class BaseConfig:
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # Deadlines and notifications
+    # An office step still overdue after this many working days goes to the approvers.
+    ESCALATE_AFTER_WORKING_DAYS = 5
+    # smtp://user:password@host:port (smtps:// for TLS, ?starttls=1 to upgrade); empty: mail is
+    # written to MAIL_LOG_PATH instead of being sent (development).
+    SMTP_URL = ""
+    MAIL_FROM = "tacase <no-reply@tacase.invalid>"
+    MAIL_LOG_PATH = str(INSTANCE_DIR / "mail.log")
+    # Where links in messages point.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_BACKOFF_SECONDS = 60
+    # Local hour (duty station time) at which daily digests go out.
+    DIGEST_HOUR = 7
+
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         self.SECRET_KEY = env.get("TACASE_SECRET_KEY", self.SECRET_KEY)
@@ -70,8 +86,12 @@ class BaseConfig:
         self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
         for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
-        for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
-            setattr(self, name, _positive_int(env, f"TACASE_{name}", getattr(self, name)))
+        for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL"):
+            setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
+        for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
+                     "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS"):
+            setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
+        self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
         self._database_url_given = "TACASE_DATABASE_URL" in env
         self.validate()
 

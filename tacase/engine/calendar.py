@@ -38,6 +38,13 @@ class BusinessCalendar:
         self.closures = frozenset(closures)
         self.weekend = frozenset(weekend)
 
+    def with_closures(self, closures: Iterable[dt.date]) -> BusinessCalendar:
+        """The same calendar with these extra closed days (the holiday tables are shared)."""
+        other = object.__new__(BusinessCalendar)
+        other.__dict__.update(self.__dict__)
+        other.closures = frozenset(closures)
+        return other
+
     def holiday_name(self, day: dt.date) -> str | None:
         return self._holidays.get(day)
 

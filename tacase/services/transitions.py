@@ -20,6 +20,7 @@ from tacase.engine.machine import NotAllowedFromState
 from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services import audit_log
 from tacase.services.actors import Actor
+from tacase.services.business_calendar import business_calendar
 from tacase.services.case_fields import field_values
 from tacase.services.cases import check_version, definition_of, flush_case, get_case
 from tacase.services.clock import Clock
@@ -110,7 +111,7 @@ def fire_transition(
     except NotAllowedFromState as exc:  # pragma: no cover - checked above from the same data
         raise TransitionNotAllowed(trigger, case.status, exc.allowed) from None
     now = clock()
-    calendar = runtime_of(session).calendar()
+    calendar = business_calendar(session)
     old_status = case.status
     spent = max(0.0, calendar.elapsed(case.step_started_at, now))
     case.status = new_status
