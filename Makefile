@@ -35,9 +35,13 @@ db: install
 demo: db
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts
 
+# The web app and one scheduler (reminders, overdue flags, mail to instance/mail.log); Ctrl-C stops both.
 run: demo
 	@echo "tacase on http://$(HOST):$(PORT), API docs at http://$(HOST):$(PORT)/api/v1/docs  (Ctrl-C stops it)"
-	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase run --host $(HOST) --port $(PORT)
+	@export TACASE_CONFIG=$${TACASE_CONFIG:-development}; \
+	$(BIN)/tacase scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/tacase run --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -73,8 +73,15 @@ class BaseConfig:
     PUBLIC_URL = "http://127.0.0.1:5000"
     OUTBOX_MAX_ATTEMPTS = 8
     OUTBOX_BACKOFF_SECONDS = 60
+    # A delivery worker's claim on its batch; a worker that dies frees its messages after this.
+    OUTBOX_LEASE_SECONDS = 60
     # Local hour (duty station time) at which daily digests go out.
     DIGEST_HOUR = 7
+    # How often the scheduler sweeps deadlines and delivers mail.
+    SWEEP_EVERY_SECONDS = 60
+    DELIVER_EVERY_SECONDS = 15
+    # SQLite only: the leader's lease; a standby takes over this long after the leader died.
+    SCHEDULER_LEASE_SECONDS = 30
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
@@ -89,7 +96,9 @@ class BaseConfig:
         for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
-                     "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS"):
+                     "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
+                     "SCHEDULER_LEASE_SECONDS", "SWEEP_EVERY_SECONDS",
+                     "DELIVER_EVERY_SECONDS"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
         self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
         self._database_url_given = "TACASE_DATABASE_URL" in env

@@ -3,6 +3,7 @@ services as the system (or a named user), and commits once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -184,6 +185,96 @@ def workflows_show(ctx: Context, request_type: str, fmt: str, public: bool) -> N
         guards = ", ".join(g.name for g in t.guards)
         click.echo(f"  {t.trigger:<16} {','.join(t.sources)} -> {t.dest}  by {', '.join(t.roles)}"
                    + (f"  guards: {guards}" if guards else "") + (f"  records: {needs}" if needs else ""))
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+def parse_instant(value: str) -> dt.datetime:
+    """ISO 8601 with an offset or Z; a date alone is its start in UTC; no offset means UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 instant such as 2026-03-20T09:00:00Z") from None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@main.group(help="Reminders, overdue flags and escalations.")
+def deadlines() -> None:
+    pass
+
+
+@deadlines.command("sweep", help="Flag, remind and escalate as of now, or as of --now to replay a moment.")
+@click.option("--now", "at", default=None, help="ISO 8601 instant, e.g. 2026-03-20T09:00:00Z")
+@pass_context
+def deadlines_sweep(ctx: Context, at: str | None) -> None:
+    from tacase.services.clock import FixedClock, utcnow
+    from tacase.services.deadline_sweep import sweep_deadlines
+
+    clock = FixedClock(parse_instant(at)) if at else utcnow
+    with ctx.session() as session:
+        report = sweep_deadlines(session, clock,
+                                 escalate_after_working_days=ctx.config.ESCALATE_AFTER_WORKING_DAYS)
+    click.echo(f"sweep at {report.at.isoformat()}: {report.describe()}")
+
+
+@main.command("scheduler", help="Run the scheduler: sweeps deadlines and sends mail. Start one or "
+              "several; one leads, the others wait to take over.")
+@click.option("--heartbeat", default=5.0, show_default=True, type=click.FloatRange(0.5, 300),
+              help="seconds between leadership checks (and tries to take over)")
+@pass_context
+def scheduler(ctx: Context, heartbeat: float) -> None:
+    import logging
+
+    from tacase.jobs.process import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    run_scheduler(ctx.config, heartbeat_seconds=heartbeat)
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+@main.group(help="Mail waiting in the outbox (the scheduler delivers it; these are for operators).")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("deliver", help="One delivery pass: send what is due, print the counts.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000))
+@pass_context
+def outbox_deliver(ctx: Context, batch: int) -> None:
+    import os
+    import socket
+
+    from tacase.mail import MailConfigError, make_sender
+    from tacase.services.clock import utcnow
+    from tacase.services.outbox import deliver_due
+
+    try:
+        sender = make_sender(ctx.config)
+    except MailConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    worker = f"cli:{socket.gethostname()}:{os.getpid()}"
+    counts = deliver_due(ctx.session_factory, utcnow, sender, worker=worker,
+                         batch=batch, max_attempts=ctx.config.OUTBOX_MAX_ATTEMPTS,
+                         backoff_seconds=ctx.config.OUTBOX_BACKOFF_SECONDS)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@outbox.command("list", help="The latest messages, newest first.")
+@click.option("--status", default=None,
+              type=click.Choice(["pending", "sending", "sent", "parked", "digest", "digested"]))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@pass_context
+def outbox_list(ctx: Context, status: str | None, limit: int) -> None:
+    from tacase.services.outbox import list_messages
+
+    with ctx.session() as session:
+        for m in list_messages(session, status=status, limit=limit):
+            error = f" last error: {m.last_error}" if m.last_error else ""
+            click.echo(f"{m.id:>7} {m.status:<9} tries {m.attempts:<2} {m.created_at:%Y-%m-%d %H:%M}Z "
+                       f"{m.to_address} {m.subject!r}{error}")
 
 
 # --- audit ------------------------------------------------------------------------------------

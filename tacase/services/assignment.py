@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from tacase.db.models import Case, User
 from tacase.engine.roles import APPROVER, REVIEWER
-from tacase.services import audit_log
+from tacase.services import audit_log, notifications
 from tacase.services.access import require_case_worker
 from tacase.services.actors import Actor
 from tacase.services.cases import check_version, flush_case, get_case
@@ -34,4 +34,5 @@ def assign(
     flush_case(session, case)
     audit_log.record(session, actor, now, "case.assigned", case,
                      {"from": previous, "to": assignee_id})
+    notifications.notify_assignment(session, case, assignee_id, now, actor_id=actor.id)
     return case

@@ -92,3 +92,9 @@ def release(session: Session, record_id: int) -> None:
     """The request failed before it changed anything: a retry may try again."""
     session.execute(delete(IdempotencyKey).where(
         IdempotencyKey.id == record_id, IdempotencyKey.response_status.is_(None)))
+
+
+def purge_expired(session: Session, now: dt.datetime) -> int:
+    """Forget keys past their retention; returns how many."""
+    expired = delete(IdempotencyKey).where(IdempotencyKey.created_at <= now - RETENTION)
+    return session.execute(expired).rowcount

@@ -19,6 +19,8 @@ class Runtime:
     workflows: WorkflowRegistry
     station: str = "CH-GE"
     timezone: str = "Europe/Zurich"
+    # Where links in mails and notifications point.
+    public_url: str = "http://127.0.0.1:5000"
 
     def __post_init__(self) -> None:
         self._calendar = BusinessCalendar(self.station, self.timezone)
@@ -32,6 +34,7 @@ class Runtime:
             workflows=WorkflowRegistry.from_dir(config.WORKFLOWS_DIR),
             station=config.DUTY_STATION,
             timezone=config.DUTY_STATION_TIMEZONE,
+            public_url=config.PUBLIC_URL,
         )
 
 

@@ -18,7 +18,7 @@ from tacase.engine.fields import validate_values
 from tacase.engine.guards import GuardContext, failed_guards
 from tacase.engine.machine import NotAllowedFromState
 from tacase.engine.roles import STATE_FOCAL_POINT
-from tacase.services import audit_log
+from tacase.services import audit_log, notifications
 from tacase.services.actors import Actor
 from tacase.services.business_calendar import business_calendar
 from tacase.services.case_fields import field_values
@@ -134,6 +134,9 @@ def fire_transition(
         "comment": comment, "due_at": case.due_at, "due_party": case.due_party,
         "version": case.version,
     })
+    # 5. who hears of it: in this transaction, so the messages commit with the change or not at all
+    notifications.notify_transition(session, case, definition, trigger, old_status, new_status, record,
+                                    now, actor_id=actor.id)
     return case
 
 

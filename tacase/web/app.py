@@ -12,7 +12,7 @@ from tacase import __version__
 from tacase.db.session import make_engine, make_session_factory
 from tacase.services.clock import Clock, utcnow
 from tacase.services.runtime import Runtime
-from tacase.web.api import audit, auth, cases, docs, reference, tokens, users
+from tacase.web.api import audit, auth, calendar, cases, docs, notifications, reference, tokens, users
 from tacase.web.api.common import API_PREFIX
 from tacase.web.api.schemas import ErrorSchema
 from tacase.web.auth import init_auth, public
@@ -76,7 +76,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
-    for module in (auth, tokens, cases, audit, reference, users):
+    for module in (auth, tokens, cases, audit, reference, users, calendar, notifications):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)

@@ -31,7 +31,8 @@ def unstorable(value: Any) -> bool:
 
 
 def refuse_unstorable_text() -> None:
-    if unstorable(request.view_args or {}) or any(unstorable(v) for v in request.args.values()):
+    query = [text for key, values in request.args.lists() for text in (key, *values)]
+    if unstorable(request.view_args or {}) or unstorable(query):
         raise ApiError(400, "the address has characters no field accepts (NUL or lone surrogates)",
                        code="bad_request")
     if request.method in WRITE_METHODS and request.is_json and unstorable(request.get_json(silent=True)):

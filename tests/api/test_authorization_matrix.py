@@ -86,6 +86,13 @@ MATRIX: dict[tuple[str, str], Check] = {
     # --- audit: Board and administrators ----------------------------------------------------
     (f"{API}/audit", "GET"): req(AUDITORS),
     (f"{API}/audit/verify", "GET"): req(AUDITORS),
+    # --- the business calendar: read by all, closures recorded by administrators ----------
+    (f"{API}/calendar", "GET"): req(SIGNED_IN),
+    (f"{API}/calendar/closures", "GET"): req(SIGNED_IN),
+    (f"{API}/calendar/closures", "POST"): req((401, 403, 403, 403, 403, 403, 201),
+                                              body={"day": "{working_day}", "reason": "Matrix"}),
+    (f"{API}/calendar/closures/<int:closure_id>", "DELETE"): req((401, 403, 403, 403, 403, 403, 204),
+                                                                 closure_id="{closure_id}"),
     # --- accounts: administrators -----------------------------------------------------------
     (f"{API}/users", "GET"): req(ADMINS),
     (f"{API}/users", "POST"): req((401, 403, 403, 403, 403, 403, 201), body={
@@ -111,6 +118,13 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{CASE}/comments", "GET"): req(CASE_READ, reference="{case}"),
     (f"{CASE}/comments", "POST"): req((401, 201, 404, 201, 201, 403, 201), reference="{new_case}",
                                       body={"body": "A question on the budget", "visibility": "state"}),
+    # --- notifications and mail preferences: each user their own ----------------------------
+    (f"{API}/notifications", "GET"): req(SIGNED_IN),
+    # Another user's notification is unknown to everyone else, administrators included.
+    (f"{API}/notifications/<int:notification_id>/read", "POST"): req(
+        (401, 404, 404, 404, 404, 404, 404), notification_id="{notification_id}"),
+    (f"{API}/me/preferences", "GET"): req(SIGNED_IN),
+    (f"{API}/me/preferences", "PUT"): req(SIGNED_IN, body={"daily_digest": False}),
 }
 
 
@@ -145,8 +159,25 @@ class Env:
         self.call("POST", f"{API}/cases/{reference}/transitions", self.accounts["own"], {"trigger": "submit"})
         return reference
 
+    def working_day(self) -> str:
+        """A working day no closure has yet, far from the cases' deadlines."""
+        calendar = self.app.extensions["tacase"]["runtime"].calendar()
+        while not calendar.is_working_day(day := dt.date(2031, 1, 1) + dt.timedelta(days=next(_serial))):
+            pass
+        return day.isoformat()
+
+    def closure_id(self) -> int:
+        body = {"day": self.working_day(), "reason": "Matrix"}
+        return self.call("POST", f"{API}/calendar/closures", self.accounts["admin"], body).get_json()["id"]
+
     def token_id(self) -> int:
         return self.call("POST", f"{API}/tokens", self.token_owner, {"name": "target"}).get_json()["id"]
+
+    def notification_id(self) -> int:
+        """A notification of the target account: the assignment of a new case to it."""
+        self.call("PUT", f"{API}/cases/{self.submitted_case()}/assignee", self.accounts["reviewer"],
+                  {"assignee_id": self.target.id})
+        return self.call("GET", f"{API}/notifications", self.target).get_json()["items"][0]["id"]
 
 
 class Values(dict):
@@ -161,8 +192,12 @@ class Values(dict):
             self["draft"], self["etag"] = self.env.draft()
         elif key == "new_case":  # a new submitted case
             self[key] = self.env.submitted_case()
+        elif key in ("working_day", "closure_id"):  # a day to close; a closure of its own
+            self[key] = getattr(self.env, key)()
         elif key == "token_id":  # a new token of another reviewer
             self[key] = self.env.token_id()
+        elif key == "notification_id":  # a new notification of another reviewer
+            self[key] = self.env.notification_id()
         elif key == "email":  # an address no account has
             self[key] = f"matrix{next(_serial)}@example.org"
         else:

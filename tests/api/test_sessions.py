@@ -622,3 +622,8 @@ def test_login_limits_can_be_kept_in_redis(fresh_db, api_clock, backend):
     finally:
         for app in (first, second):
             app.extensions["tacase"]["engine"].dispose()
+
+
+def test_nul_in_a_repeated_query_parameter_is_a_400(client, focal):
+    r = client.get(f"{API}/cases?status=draft&status=a%00b", headers=focal.auth)
+    assert r.status_code == 400

@@ -150,3 +150,14 @@ def test_demo_totp_refuses_accounts_without_a_secret(fresh_db, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "totp", "nobody@example.org"])
     assert result.exit_code == 1
     assert "no two-factor secret" in result.output
+
+
+def test_deadlines_sweep_replays_a_moment(cli, fresh_db):
+    cli("demo")
+    later = cli("deadlines", "sweep", "--now", "2030-01-07T09:00:00Z")
+    assert later.output.startswith("sweep at 2030-01-07T09:00:00+00:00: ")
+    assert re.search(r"[1-9][0-9]* overdue", later.output)
+    again = cli("deadlines", "sweep", "--now", "2030-01-07T09:00:00Z")
+    assert re.search(r": 0 reminders, 0 overdue, 0 escalations", again.output)
+    bad = CliRunner().invoke(main, ["deadlines", "sweep", "--now", "next tuesday"])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output

@@ -9,10 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from tacase.audit.canonical import jsonable
 from tacase.db.models import Case, User
 from tacase.services import case_queries, cases, comments, history, idempotency, transitions
 from tacase.services.assignment import assign
+from tacase.services.deadline_sweep import step_events
 from tacase.web.api.common import (
     API_PREFIX,
     case_detail,
@@ -46,11 +46,20 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    return case_detail(case, cases.definition_of(db(), case), actor(), clock())
+    events = step_events(db(), [case]).get(case.id)
+    return case_detail(case, cases.definition_of(db(), case), actor(), clock(), events)
+
+
+_CASE_SCHEMA = CaseSchema()
+
+
+def _dumped(case: Case) -> dict[str, Any]:
+    """The case as every answer shows it (the same date format whatever the route)."""
+    return _CASE_SCHEMA.dump(_detail(case))
 
 
 def _with_etag(case: Case, status: int = 200, **headers: str) -> Response:
-    response = jsonify(jsonable(_detail(case)))
+    response = jsonify(_dumped(case))
     response.status_code = status
     response.headers["ETag"] = etag_of(case)
     for name, value in headers.items():
@@ -93,7 +102,9 @@ class CaseCollection(MethodView):
         viewer = actor()
         page = case_queries.list_cases(db(), viewer, flt, now, sort=args["sort"], page=args["page"],
                                        per_page=args["per_page"])
-        items = [case_summary(c, cases.definition_of(db(), c), viewer, now) for c in page.items]
+        events = step_events(db(), page.items)
+        items = [case_summary(c, cases.definition_of(db(), c), viewer, now, events.get(c.id))
+                 for c in page.items]
         return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
                 "pages": page.pages}
 
@@ -146,7 +157,7 @@ class CaseCollection(MethodView):
         case = cases.open_draft(db(), actor(), clock_fn(), type=args["type"],
                                 fields=_fields_from(args, "type"))
         location = url_for("cases.CaseItem", reference=case.reference)
-        body = jsonable(_detail(case))
+        body = _dumped(case)
         if claim_id is not None:
             idempotency.complete(db(), claim_id, 201, body, location)
         commit()

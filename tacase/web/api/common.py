@@ -16,6 +16,7 @@ from tacase.engine.definitions import WorkflowDefinition
 from tacase.engine.fields import FieldSpec
 from tacase.services.actors import Actor
 from tacase.services.case_fields import field_values
+from tacase.services.deadline_sweep import StepEvents
 from tacase.web.errors import ApiError
 
 API_PREFIX = "/api/v1"
@@ -71,8 +72,8 @@ def spec_json(spec: FieldSpec) -> dict[str, Any]:
     }
 
 
-def case_summary(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime
-                 ) -> dict[str, Any]:
+def case_summary(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime,
+                 events: StepEvents | None = None) -> dict[str, Any]:
     state_def = definition.states.get(case.status)
     public_label = state_def.public_label if state_def else case.status
     for_state = viewer.is_state_user
@@ -87,13 +88,18 @@ def case_summary(case: Case, definition: WorkflowDefinition, viewer: Actor, now:
         # States see the office's deadlines too: timeliness is meant to be visible to them.
         "due_at": case.due_at, "due_party": case.due_party,
         "overdue": case.due_at is not None and case.due_at < now,
-        "paused": case.paused_state is not None, "version": case.version,
+        "paused": case.paused_state is not None,
+        # What the deadline sweep did about the current step (and when).
+        "reminded_at": events.reminded_at if events else None,
+        "overdue_at": events.overdue_at if events else None,
+        "escalated_at": None if for_state or not events else events.escalated_at,
+        "version": case.version,
     }
 
 
-def case_detail(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime
-                ) -> dict[str, Any]:
-    out = case_summary(case, definition, viewer, now)
+def case_detail(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime,
+                events: StepEvents | None = None) -> dict[str, Any]:
+    out = case_summary(case, definition, viewer, now, events)
     out["fields"] = jsonable(field_values(case, definition))
     out["workflow"] = {"type": definition.type, "version": definition.version, "sha256": definition.sha256}
     return out

@@ -150,7 +150,11 @@ class CaseSummarySchema(Schema):
     due_at = ma.DateTime(allow_none=True)
     due_party = ma.String(allow_none=True)
     overdue = ma.Boolean()
-    paused = ma.Boolean()
+    paused = ma.Boolean(
+        metadata={"description": "the office's clock is stopped while the State is waited on"})
+    reminded_at = ma.DateTime(allow_none=True, metadata={"description": "reminder sent for this step"})
+    overdue_at = ma.DateTime(allow_none=True, metadata={"description": "flagged overdue for this step"})
+    escalated_at = ma.DateTime(allow_none=True, metadata={"description": "escalated to the approvers"})
     version = ma.Integer()
 
 

@@ -1,0 +1,31 @@
+"""The schedule, as data: what runs, how often. The scheduler reads it; the jobs are in tasks.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config import BaseConfig
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str  # a function name in tacase.jobs.tasks
+    trigger: str  # "interval" or "cron" (APScheduler trigger names)
+    every: dict[str, Any]  # the trigger's arguments
+    about: str
+
+
+def schedule(config: BaseConfig) -> tuple[Job, ...]:
+    return (
+        Job("sweep-deadlines", "sweep_deadlines", "interval", {"seconds": config.SWEEP_EVERY_SECONDS},
+            "reminders, overdue flags, escalations and the State's notices"),
+        Job("deliver-mail", "deliver_mail", "interval", {"seconds": config.DELIVER_EVERY_SECONDS},
+            "send what the outbox holds; retry failures with backoff"),
+        Job("daily-digest", "send_digests", "cron",
+            {"hour": config.DIGEST_HOUR, "minute": 0, "timezone": config.DUTY_STATION_TIMEZONE},
+            "one mail a day for users who asked for a digest"),
+        Job("purge-idempotency-keys", "purge_idempotency_keys", "interval", {"hours": 1},
+            "forget Idempotency-Keys older than a day"),
+    )
