@@ -204,6 +204,26 @@ def deadlines() -> None:
     pass
 
 
+@deadlines.command("list", help="Open steps by due date: when each is reminded and due.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@pass_context
+def deadlines_list(ctx: Context, limit: int) -> None:
+    from sqlalchemy import select
+
+    from tacase.db.models import Case
+
+    with ctx.session() as session:
+        rows = session.execute(
+            select(Case.reference, Case.status, Case.due_party, Case.remind_at, Case.due_at)
+            .where(Case.due_at.is_not(None)).order_by(Case.due_at).limit(limit)).all()
+    if not rows:
+        click.echo("no open step has a deadline")
+    for r in rows:
+        remind = r.remind_at.strftime("%Y-%m-%dT%H:%MZ") if r.remind_at else "-"
+        click.echo(f"{r.reference:<16} {r.status:<10} {r.due_party:<7} remind {remind:<18} "
+                   f"due {r.due_at.strftime('%Y-%m-%dT%H:%MZ')}")
+
+
 @deadlines.command("sweep", help="Flag, remind and escalate as of now, or as of --now to replay a moment.")
 @click.option("--now", "at", default=None, help="ISO 8601 instant, e.g. 2026-03-20T09:00:00Z")
 @pass_context

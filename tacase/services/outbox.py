@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tacase.db.models import OutboxMessage, User
@@ -61,8 +61,11 @@ def _claim(session: Session, now: dt.datetime, worker: str, batch: int, until: d
            ) -> list[tuple[OutgoingMail, int]]:
     due = session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        # A message never tried is due at once, even when written at a replayed moment ahead of
+        # the real clock (`tacase deadlines sweep --now ...`); only retries wait for their time.
+        .where(OutboxMessage.status == "pending",
+               or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id)
         .limit(batch)
         .with_for_update(skip_locked=True)  # rendered on PostgreSQL only; SQLite has one writer
     ).all()

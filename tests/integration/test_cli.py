@@ -161,3 +161,10 @@ def test_deadlines_sweep_replays_a_moment(cli, fresh_db):
     assert re.search(r": 0 reminders, 0 overdue, 0 escalations", again.output)
     bad = CliRunner().invoke(main, ["deadlines", "sweep", "--now", "next tuesday"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+def test_deadlines_list_shows_reminder_and_due_times(cli):
+    assert "no open step" in cli("deadlines", "list").output
+    cli("demo")
+    lines = cli("deadlines", "list", "--limit", "3").output.splitlines()
+    assert len(lines) == 3 and all(" remind " in line and " due " in line for line in lines)

@@ -64,7 +64,7 @@ def deliver(sessions, clock, sender, worker: str = "w1", **kw) -> dict[str, int]
 def test_due_messages_are_sent_once_and_recorded(fresh_sessions, clock):
     now = clock()
     due = seed(fresh_sessions, 2, now)
-    [later] = seed(fresh_sessions, 1, now, next_attempt_at=now + dt.timedelta(hours=1))
+    [later] = seed(fresh_sessions, 1, now, attempts=1, next_attempt_at=now + dt.timedelta(hours=1))
     sender = Recorder()
     counts = deliver(fresh_sessions, clock, sender)
     assert counts == {"recovered": 0, "claimed": 2, "sent": 2, "failed": 0, "parked": 0, "lost": 0}
@@ -77,6 +77,12 @@ def test_due_messages_are_sent_once_and_recorded(fresh_sessions, clock):
     assert deliver(fresh_sessions, clock, sender)["claimed"] == 0
     clock.advance(hours=1)
     assert deliver(fresh_sessions, clock, sender)["sent"] == 1 and sender.sent == [*due, later]
+
+
+def test_a_new_message_written_at_a_replayed_later_moment_goes_at_once(fresh_sessions, clock):
+    [ahead] = seed(fresh_sessions, 1, clock() + dt.timedelta(days=50))
+    sender = Recorder()
+    assert deliver(fresh_sessions, clock, sender)["sent"] == 1 and sender.sent == [ahead]
 
 
 def test_failures_back_off_exponentially_then_park_with_the_error(fresh_sessions, clock):
