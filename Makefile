@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint db demo clean help
+.PHONY: run test install install-test lint db demo clean help translations
 
 help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
@@ -53,6 +53,14 @@ test: lint
 	  echo "PostgreSQL tests: on (TACASE_TEST_DATABASE_URL is set)"; \
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After changing a text of the web pages: extract, merge into the catalogs, translate the new entries
+# in tacase/translations/*/LC_MESSAGES/messages.po, run again to compile (the .mo files are committed).
+translations: install-test
+	$(BIN)/pybabel extract -F tacase/translations/babel.cfg -k _l --no-location --omit-header \
+	  -o tacase/translations/messages.pot .
+	$(BIN)/pybabel update -i tacase/translations/messages.pot -d tacase/translations --width 110
+	$(BIN)/pybabel compile -d tacase/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output

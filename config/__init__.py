@@ -61,6 +61,11 @@ class BaseConfig:
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # Case documents: stored outside anything the app serves, read only through the API.
+    DOCUMENTS_DIR = str(INSTANCE_DIR / "documents")
+    # The largest document accepted (bytes of the file itself); larger uploads get 413.
+    MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
     # Deadlines and notifications
     # An office step still overdue after this many working days goes to the approvers.
     ESCALATE_AFTER_WORKING_DAYS = 5
@@ -93,12 +98,12 @@ class BaseConfig:
         self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
         for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
-        for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL"):
+        for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
                      "SCHEDULER_LEASE_SECONDS", "SWEEP_EVERY_SECONDS",
-                     "DELIVER_EVERY_SECONDS"):
+                     "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
         self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
         self._database_url_given = "TACASE_DATABASE_URL" in env

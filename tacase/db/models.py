@@ -399,3 +399,32 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg",
+                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "application/vnd.oasis.opendocument.text")
+
+
+class Document(Base):
+    """A file attached to a case. The bytes live on disk under `storage_name`; whoever may see the
+    case may read it. No ON DELETE CASCADE: deleting rows would leave their files behind."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint(_in("content_type", DOCUMENT_TYPES), name="content_type_known"),
+        CheckConstraint("size > 0", name="size_positive"),
+        CheckConstraint("length(sha256) = 64", name="sha256_hex"),
+        Index("ix_documents_case_id_id", "case_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

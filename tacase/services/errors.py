@@ -55,3 +55,13 @@ class Conflict(ServiceError):
                  current_status: str | None = None) -> None:
         self.current_version, self.current_status = current_version, current_status
         super().__init__(message)
+
+
+class UnsupportedType(ServiceError):
+    """A file whose content is none of the accepted types, whatever its name says."""
+
+    code = "unsupported_media_type"
+
+
+class TooLarge(ServiceError):
+    code = "payload_too_large"

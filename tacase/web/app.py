@@ -12,14 +12,27 @@ from tacase import __version__
 from tacase.db.session import make_engine, make_session_factory
 from tacase.services.clock import Clock, utcnow
 from tacase.services.runtime import Runtime
-from tacase.web.api import audit, auth, calendar, cases, docs, notifications, reference, tokens, users
+from tacase.web.api import (
+    audit,
+    auth,
+    calendar,
+    cases,
+    docs,
+    documents,
+    notifications,
+    reference,
+    tokens,
+    users,
+)
 from tacase.web.api.common import API_PREFIX
 from tacase.web.api.schemas import ErrorSchema
 from tacase.web.auth import init_auth, public
 from tacase.web.context import close_db
 from tacase.web.errors import register_error_handlers
+from tacase.web.i18n import init_i18n
 from tacase.web.security import init_security_headers
 from tacase.web.text_guard import refuse_unstorable_text
+from tacase.web.views import bp as web_pages
 
 API_DESCRIPTION = """\
 Requests from UN Member States for human-rights advisory services, technical cooperation and
@@ -66,6 +79,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
         "clock": clock or utcnow,
     }
     register_error_handlers(app)
+    app.before_request(documents.allow_upload_size)  # before the gate, which may read the form
     init_auth(app)
     app.before_request(refuse_unstorable_text)  # after the authentication gate
     init_security_headers(app, hsts=bool(config.SESSION_COOKIE_SECURE))
@@ -76,12 +90,14 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
-    for module in (auth, tokens, cases, audit, reference, users, calendar, notifications):
+    for module in (auth, tokens, cases, documents, audit, reference, users, calendar, notifications):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)
+    init_i18n(app)
+    app.register_blueprint(web_pages)  # the pages for browsers, "/" included
 
-    @app.get("/")
+    @app.get(API_PREFIX)
     @public
     def index() -> Any:
         return jsonify({

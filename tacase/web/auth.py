@@ -13,8 +13,10 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 
+from tacase.services import auth as auth_service
+from tacase.services.accounts import normalise_email
 from tacase.services.auth import SessionPolicy, resolve_session, resolve_token
-from tacase.web.context import Principal, clock_fn, ext, principal
+from tacase.web.context import Principal, clock_fn, commit, db, ext, principal
 from tacase.web.errors import ApiError
 
 API_PREFIX = "/api/"
@@ -117,6 +119,28 @@ class LoginLimits:
 
 def login_limits() -> LoginLimits:
     return ext()["login_limits"]
+
+
+def sign_in(email: str, password: str, totp: str | None) -> auth_service.LoginOutcome:
+    """One sign-in attempt for the API and the web pages alike: login limits checked (ApiError 429),
+    the attempt recorded, and on success a new session id in the cookie. A missing code counts as
+    no failure (the person is asked for it next)."""
+    account = normalise_email(email)[:254]
+    address = request.remote_addr or "unknown"
+    limits = login_limits()
+    limits.check(account, address)
+    outcome = auth_service.login(
+        db(), clock_fn(), session_policy(), email=email, password=password,
+        totp=totp, address=address, previous_sid=session.get(SESSION_KEY),
+    )
+    commit()
+    if outcome.failure is not None:
+        if outcome.failure.reason != "totp_required":
+            limits.failed(account, address)
+        return outcome
+    session.clear()  # a new session id at every sign-in: nothing from before carries over
+    session[SESSION_KEY] = outcome.sid
+    return outcome
 
 
 def init_auth(app: Flask) -> None:

@@ -16,7 +16,9 @@ from tacase.services.errors import (
     GuardFailed,
     NotFound,
     ServiceError,
+    TooLarge,
     TransitionNotAllowed,
+    UnsupportedType,
     ValidationFailed,
 )
 
@@ -83,6 +85,10 @@ def _service_error(exc: ServiceError):
     if isinstance(exc, Conflict):
         return error_response(409, exc.code, str(exc), current_version=exc.current_version,
                               current_status=exc.current_status)
+    if isinstance(exc, UnsupportedType):
+        return error_response(415, exc.code, str(exc))
+    if isinstance(exc, TooLarge):
+        return error_response(413, exc.code, str(exc))
     if isinstance(exc, LoginFailed):
         return error_response(401, exc.reason, str(exc))
     return error_response(400, exc.code, str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,8 @@ def api_clock() -> FixedClock:
 
 
 def make_app(url: str, clock: FixedClock, **env: str) -> Flask:
+    # Documents go to a directory of the app's own, never the project's instance folder.
+    env.setdefault("TACASE_DOCUMENTS_DIR", tempfile.mkdtemp(prefix="tacase-documents-"))
     config = load_config("testing", environ={"TACASE_DATABASE_URL": url, **env})
     return create_app(config, clock=clock)
 

@@ -15,6 +15,7 @@ get a thing of their own per check (a new draft, a new token), so the checks run
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import re
 import shutil
@@ -41,12 +42,13 @@ class Check:
     params: dict[str, Any] = field(default_factory=dict)  # the rule's <variables>
     body: Any = None  # sent as JSON
     headers: dict[str, str] = field(default_factory=dict)
+    files: dict[str, tuple[bytes, str]] | None = None  # sent as multipart/form-data instead of JSON
 
 
 def req(expect: tuple[int, ...], *, body: Any = None, headers: dict[str, str] | None = None,
-        **params: Any) -> Check:
+        files: dict[str, tuple[bytes, str]] | None = None, **params: Any) -> Check:
     assert len(expect) == len(PRINCIPALS)
-    return Check(expect, params, body, headers or {})
+    return Check(expect, params, body, headers or {}, files)
 
 
 # Statuses in PRINCIPALS order: anonymous, own, other, reviewer, approver, board, admin.
@@ -55,12 +57,14 @@ SIGNED_IN = (401, 200, 200, 200, 200, 200, 200)
 CASE_READ = (401, 200, 404, 200, 200, 200, 200)
 AUDITORS = (401, 403, 403, 403, 403, 200, 200)
 ADMINS = (401, 403, 403, 403, 403, 403, 200)
+PAGE = (302, 200, 200, 200, 200, 200, 200)  # a web page: anonymous callers go to /sign-in
 API = "/api/v1"
 CASE = f"{API}/cases/<reference>"
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 MATRIX: dict[tuple[str, str], Check] = {
     # --- public -----------------------------------------------------------------------------
-    ("/", "GET"): req(OPEN),
+    (API, "GET"): req(OPEN),
     ("/healthz", "GET"): req(OPEN),
     ("/static/<path:filename>", "GET"): req(OPEN, filename="docs/init.js"),
     (f"{API}/openapi.json", "GET"): req(OPEN),
@@ -68,6 +72,12 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{API}/docs/static/<filename>", "GET"): req(OPEN, filename="swagger-ui.css"),
     # Wrong credentials (of an unknown account, so that no per-account limit is reached).
     (f"{API}/auth/login", "POST"): req((401,) * 7, body={"email": "{email}", "password": PASSWORD}),
+    # --- the web pages: anonymous callers are sent to the sign-in page ------------------------
+    ("/", "GET"): req(PAGE),
+    ("/sign-in", "GET"): req(OPEN),
+    # A form without its CSRF token is refused, whoever sends it.
+    ("/sign-in", "POST"): req((400,) * 7, body={"email": "{email}", "password": PASSWORD}),
+    ("/sign-out", "POST"): req((302, 400, 400, 400, 400, 400, 400)),
     # --- any signed-in user -----------------------------------------------------------------
     (f"{API}/auth/logout", "POST"): req((401, 204, 204, 204, 204, 204, 204)),
     (f"{API}/auth/csrf", "GET"): req(SIGNED_IN),
@@ -118,6 +128,12 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{CASE}/comments", "GET"): req(CASE_READ, reference="{case}"),
     (f"{CASE}/comments", "POST"): req((401, 201, 404, 201, 201, 403, 201), reference="{new_case}",
                                       body={"body": "A question on the budget", "visibility": "state"}),
+    # Documents: read by whoever sees the case; added by the State and the office, not the Board.
+    (f"{CASE}/documents", "GET"): req(CASE_READ, reference="{case}"),
+    (f"{CASE}/documents", "POST"): req((401, 201, 404, 201, 201, 403, 201), reference="{case}",
+                                       files={"file": (PDF, "matrix.pdf")}),
+    (f"{CASE}/documents/<int:document_id>", "GET"): req(CASE_READ, reference="{case}",
+                                                         document_id="{document_id}"),
     # --- notifications and mail preferences: each user their own ----------------------------
     (f"{API}/notifications", "GET"): req(SIGNED_IN),
     # Another user's notification is unknown to everyone else, administrators included.
@@ -144,6 +160,9 @@ class Env:
         self.token_owner = world.account("reviewer")  # owns the tokens others try to revoke
         self.target = world.account("reviewer")  # the account the /users checks act on
         self.case = self.submitted_case()
+        self.document_id = self.app.test_client().post(
+            f"{API}/cases/{self.case}/documents", data={"file": (io.BytesIO(PDF), "matrix.pdf")},
+            headers=self.accounts["own"].auth).get_json()["id"]
 
     def call(self, method: str, path: str, account: Account, body: Any = None) -> Any:
         response = self.app.test_client().open(path, method=method, json=body, headers=account.auth)
@@ -184,7 +203,8 @@ class Values(dict):
     """The placeholders of one check, made on first use."""
 
     def __init__(self, env: Env) -> None:
-        super().__init__(case=env.case, user_id=env.target.id, reviewer_id=env.accounts["reviewer"].id)
+        super().__init__(case=env.case, user_id=env.target.id, reviewer_id=env.accounts["reviewer"].id,
+                         document_id=env.document_id)
         self.env = env
 
     def __missing__(self, key: str) -> Any:
@@ -229,7 +249,12 @@ def send(env: Env, rule: str, method: str, principal: str) -> Any:
     account = env.accounts[principal]
     if account is not None:
         headers.update(account.auth)
-    response = env.app.test_client().open(path, method=method, json=fill(check.body, values), headers=headers)
+    client = env.app.test_client()
+    if check.files is not None:
+        data = {name: (io.BytesIO(content), filename) for name, (content, filename) in check.files.items()}
+        response = client.open(path, method=method, data=data, headers=headers)
+    else:
+        response = client.open(path, method=method, json=fill(check.body, values), headers=headers)
     response.get_data()
     response.close()  # files are sent from an open handle
     return response

@@ -61,3 +61,13 @@ def test_session_cookie_is_secure_except_in_development():
         "TACASE_SECRET_KEY": "x" * 40, "TACASE_DATABASE_URL": "postgresql://db/tacase"})
     assert production.SESSION_COOKIE_SECURE is True
     assert production.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_documents_settings():
+    config = load_config(environ={})
+    assert config.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+    assert config.DOCUMENTS_DIR.endswith("instance/documents")
+    config = load_config(environ={"TACASE_MAX_UPLOAD_BYTES": "5000", "TACASE_DOCUMENTS_DIR": "/srv/docs"})
+    assert (config.MAX_UPLOAD_BYTES, config.DOCUMENTS_DIR) == (5000, "/srv/docs")
+    with pytest.raises(ConfigError, match="TACASE_MAX_UPLOAD_BYTES"):
+        load_config(environ={"TACASE_MAX_UPLOAD_BYTES": "0"})

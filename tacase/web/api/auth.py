@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import session
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from tacase.db.models import User, UserSession
 from tacase.services import auth as auth_service
-from tacase.services.accounts import normalise_email
 from tacase.web.api.common import API_PREFIX, errors
 from tacase.web.api.schemas import (
     CsrfSchema,
@@ -20,7 +19,7 @@ from tacase.web.api.schemas import (
     MfaEnrolmentSchema,
     TotpSchema,
 )
-from tacase.web.auth import SESSION_KEY, login_limits, public, session_policy
+from tacase.web.auth import public, sign_in
 from tacase.web.context import clock_fn, commit, db, principal
 from tacase.web.errors import ApiError
 
@@ -51,22 +50,10 @@ def me_json(user: User, method: str, mfa_ok: bool) -> dict[str, Any]:
     "the user with the CSRF token to send in `X-CSRFToken` on writes. Failed attempts are limited "
     "per account and per address (429)."))
 def login(args: dict[str, Any]):
-    account = normalise_email(args["email"])[:254]
-    address = request.remote_addr or "unknown"
-    limits = login_limits()
-    limits.check(account, address)
-    outcome = auth_service.login(
-        db(), clock_fn(), session_policy(), email=args["email"], password=args["password"],
-        totp=args.get("totp"), address=address, previous_sid=session.get(SESSION_KEY),
-    )
-    commit()
+    outcome = sign_in(args["email"], args["password"], args.get("totp"))
     if outcome.failure is not None:
-        if outcome.failure.reason != "totp_required":
-            limits.failed(account, address)
         raise outcome.failure
     assert outcome.user is not None and outcome.user_session is not None
-    session.clear()  # a new session id at every sign-in: nothing from before carries over
-    session[SESSION_KEY] = outcome.sid
     mfa_ok = outcome.user_session.mfa_verified or not auth_service.mfa_required(outcome.user)
     return {"user": me_json(outcome.user, "session", mfa_ok), "csrf_token": generate_csrf()}
 

@@ -1,0 +1,56 @@
+"""Languages of the web pages (Flask-Babel): the signed-in user's own setting, else the browser's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel, format_datetime, get_locale
+
+from tacase.web.context import principal, runtime
+
+# The languages the web pages have catalogs for (tacase/translations); English is the source text.
+WEB_LOCALES = ("en", "fr", "es")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    p = principal()
+    if p is not None and p.user.locale in WEB_LOCALES:
+        return p.user.locale
+    # The browser's languages best first; "fr-CH" is French (werkzeug's best_match would take a
+    # later exact "en" over it).
+    for value, _quality in request.accept_languages:
+        language = value.replace("_", "-").split("-")[0].lower()
+        if language in WEB_LOCALES:
+            return language
+    return "en"
+
+
+def select_timezone() -> str:
+    return runtime().timezone  # deadlines are read on the duty station's clock, which is named
+
+
+def due(instant: dt.datetime | None) -> str:
+    """A deadline as the reader's language writes it: '13 March 2026, 17:00 (Europe/Zurich)'."""
+    if instant is None:
+        return ""
+    return f"{format_datetime(instant, 'd MMMM y, HH:mm')} ({select_timezone()})"
+
+
+def state_name(state: Any) -> str:
+    """A State's name in the page's language (the reference data carries the six UN languages)."""
+    if state is None:
+        return ""
+    language = str(get_locale() or "en")
+    return state.names.get(language) or state.names["en"]
+
+
+def init_i18n(app: Flask) -> None:
+    Babel(app, default_locale="en", default_translation_directories=str(TRANSLATIONS),
+          locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["due"] = due
+    app.jinja_env.filters["state_name"] = state_name

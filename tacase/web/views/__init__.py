@@ -1,0 +1,165 @@
+"""Server-rendered pages under `/` for people in a browser: the same services as the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from tacase.db.models import UserSession
+from tacase.reference import requesting_state
+from tacase.services import auth as auth_service
+from tacase.services import case_queries, cases
+from tacase.services.deadline_sweep import step_events
+from tacase.web.api.common import case_summary
+from tacase.web.auth import _is_public, public
+from tacase.web.auth import sign_in as attempt_sign_in
+from tacase.web.context import actor, clock, clock_fn, commit, db, principal
+from tacase.web.errors import ApiError
+from tacase.web.views.forms import SignInForm, SignOutForm
+
+bp = Blueprint("web", __name__, template_folder="../../templates")
+
+# The dashboard shows this many cases; the work queue's filters and pages come later.
+LIST_LIMIT = case_queries.MAX_PER_PAGE
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to return to after signing in, or None: never another site."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(c) < 32 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _here() -> str:
+    return request.full_path if request.query_string else request.path
+
+
+@bp.before_request
+def _require_sign_in() -> Any:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or _is_public(view):
+        return None
+    p = principal()
+    if p is None:
+        return redirect(url_for("web.sign_in", next=_here()))
+    if not p.mfa_satisfied and request.endpoint != "web.sign_out":
+        return render_template("web/error.html", title=_("Two-factor authentication needed"), message=_(
+            "This account needs two-factor authentication before it can be used. Set it up through "
+            "the API (POST /api/v1/auth/mfa), then sign in again with a code.")), 403
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Pages show cases and who is signed in: never kept by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Vary", "Cookie, Accept-Language")
+    return response
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    p = principal()
+    return {"signed_in": p.user if p is not None else None,
+            "sign_out_form": SignOutForm}
+
+
+# --- signing in and out ----------------------------------------------------------------------------
+
+def _login_failure(form: SignInForm, reason: str) -> tuple[str | None, int]:
+    """Where and how to say why the sign-in failed; the form-level message and the status."""
+    if reason == "totp_required":
+        form.totp.errors = [_("This account needs the 6-digit code from its authenticator app. "
+                              "Enter it and sign in again.")]
+        return None, 401
+    if reason == "totp_invalid":
+        form.totp.errors = [_("The code is wrong or was used already. Wait for the next code and try again.")]
+        return None, 401
+    return _("The e-mail address or password is wrong, or the account is disabled."), 401
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in() -> Any:
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("web/sign_in.html", form=form, problem=None)
+    problem, status = None, 200
+    if not form.validate():
+        if form.csrf_token.errors:
+            problem = _("The form had expired or did not come from this site. Please sign in again.")
+            form.csrf_token.errors = []
+            status = 400
+        else:
+            status = 422
+    else:
+        try:
+            outcome = attempt_sign_in(form.email.data, form.password.data, form.totp.data or None)
+        except ApiError as exc:
+            if exc.status != 429:
+                raise
+            problem = _("Too many failed sign-ins. Try again in %(seconds)s seconds.",
+                        seconds=exc.headers.get("Retry-After", "60"))
+            status = 429
+        else:
+            if outcome.failure is None:
+                return redirect(safe_next(form.next.data) or url_for("web.home"))
+            problem, status = _login_failure(form, outcome.failure.reason)
+    form.next.data = safe_next(form.next.data) or ""
+    return render_template("web/sign_in.html", form=form, problem=problem), status
+
+
+@bp.post("/sign-out")
+def sign_out() -> Any:
+    if not SignOutForm().validate():
+        return render_template("web/error.html", title=_("Sign-out failed"), message=_(
+            "The form had expired or did not come from this site. Go back, reload the page and "
+            "sign out again.")), 400
+    p = principal()
+    assert p is not None
+    if p.user_session is not None:
+        row = db().get(UserSession, p.user_session.id)
+        if row is not None:
+            auth_service.end_session(db(), clock_fn(), row, p.user)
+            commit()
+    session.clear()
+    flash(_("You have signed out."))
+    return redirect(url_for("web.sign_in"))
+
+
+# --- home: the State's dashboard, or the office's list of cases --------------------------------------
+
+@bp.get("/")
+def home() -> Any:
+    viewer, now = actor(), clock()
+    page = case_queries.list_cases(db(), viewer, case_queries.CaseFilter(), now,
+                                   sort="-updated_at", per_page=LIST_LIMIT)
+    events = step_events(db(), page.items)
+    rows = []
+    for c in page.items:
+        definition = cases.definition_of(db(), c)
+        rows.append({**case_summary(c, definition, viewer, now, events.get(c.id)),
+                     "is_draft": c.status == definition.initial})
+    if viewer.is_state_user:
+        state = requesting_state(viewer.state_code or "")
+        return render_template("web/dashboard.html", rows=rows, total=page.total, state=state)
+    return render_template("web/cases.html", rows=rows, total=page.total)
