@@ -114,11 +114,10 @@ def session(engine, runtime) -> Iterator[Session]:
         outer.rollback()
 
 
-@pytest.fixture
-def fresh_db(migrated_db, tmp_path, request) -> Iterator[str]:
-    """A database of its own, for tests that commit for real (threads, commands)."""
+def _copy_of(migrated_db: str, directory: Path, request) -> Iterator[str]:
+    """A copy of the migrated template: a file on SQLite, a database made from it on PostgreSQL."""
     if migrated_db.startswith("sqlite"):
-        path = tmp_path / "fresh.sqlite3"
+        path = directory / "copy.sqlite3"
         shutil.copy(migrated_db[len("sqlite:///"):], path)
         yield f"sqlite:///{path}"
         return
@@ -126,6 +125,18 @@ def fresh_db(migrated_db, tmp_path, request) -> Iterator[str]:
     url = server.create(template=make_url(migrated_db).database)
     yield url
     server.drop(url)
+
+
+@pytest.fixture
+def fresh_db(migrated_db, tmp_path, request) -> Iterator[str]:
+    """A database of its own, for tests that commit for real (threads, commands)."""
+    yield from _copy_of(migrated_db, tmp_path, request)
+
+
+@pytest.fixture(scope="module")
+def module_db(migrated_db, tmp_path_factory, request) -> Iterator[str]:
+    """A database shared by one module's tests (the module-scoped twin of fresh_db)."""
+    yield from _copy_of(migrated_db, tmp_path_factory.mktemp("module"), request)
 
 
 @pytest.fixture
@@ -141,6 +152,34 @@ def fresh_sessions(fresh_db, runtime):
 def clock() -> FixedClock:
     # A Monday in Geneva, away from holidays.
     return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+
+
+def complete_fields(wtype: str = "upr_fund") -> dict:
+    """Every field a request of the type needs before it can be submitted."""
+    fields = {
+        "title": "Implementing UPR recommendations on access to justice",
+        "objectives": "Strengthen legal aid",
+        "activities": "Workshops and expert review",
+        "expected_results": [{"result": "Legal aid law adopted", "indicators": ["law adopted"]}],
+        "channel_reference": "NV/2026/001",
+        "channel_date": "2026-02-20",
+        "planned_start": "2026-06-01",
+        "planned_end": "2026-12-31",
+        "budget": {"amount": "50000.00", "currency": "USD"},
+        "funding_source": "upr_fund",
+        "recommendations": [
+            {"mechanism": "upr", "document_symbol": "A/HRC/52/9", "paragraph": "120.1"}
+        ],
+    }
+    extra = {
+        "upr_fund": {"upr_cycle": 4},
+        "advisory": {"advice_kind": "legislative_review"},
+        "tc_project": {"project_duration_months": 12},
+        "capacity_building": {"participants_expected": 40, "training_format": "online"},
+        "hra_deployment": {"resident_coordinator": "RC Fiji", "state_consent_reference": "L/1",
+                           "state_consent_date": "2026-02-01", "deployment_months": 24},
+    }[wtype]
+    return {**fields, **extra}
 
 
 class Factory:
@@ -161,30 +200,7 @@ class Factory:
         return self.user("state_focal_point", state=state)
 
     def complete_fields(self, wtype: str = "upr_fund") -> dict:
-        fields = {
-            "title": "Implementing UPR recommendations on access to justice",
-            "objectives": "Strengthen legal aid",
-            "activities": "Workshops and expert review",
-            "expected_results": [{"result": "Legal aid law adopted", "indicators": ["law adopted"]}],
-            "channel_reference": "NV/2026/001",
-            "channel_date": "2026-02-20",
-            "planned_start": "2026-06-01",
-            "planned_end": "2026-12-31",
-            "budget": {"amount": "50000.00", "currency": "USD"},
-            "funding_source": "upr_fund",
-            "recommendations": [
-                {"mechanism": "upr", "document_symbol": "A/HRC/52/9", "paragraph": "120.1"}
-            ],
-        }
-        extra = {
-            "upr_fund": {"upr_cycle": 4},
-            "advisory": {"advice_kind": "legislative_review"},
-            "tc_project": {"project_duration_months": 12},
-            "capacity_building": {"participants_expected": 40, "training_format": "online"},
-            "hra_deployment": {"resident_coordinator": "RC Fiji", "state_consent_reference": "L/1",
-                               "state_consent_date": "2026-02-01", "deployment_months": 24},
-        }[wtype]
-        return {**fields, **extra}
+        return complete_fields(wtype)
 
     def draft(self, focal: Actor, wtype: str = "upr_fund", **fields):
         return cases.open_draft(self.session, focal, self.clock, type=wtype,

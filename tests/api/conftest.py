@@ -21,6 +21,7 @@ from tacase.services import auth as auth_service
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.clock import FixedClock
 from tacase.web import create_app
+from tests.conftest import complete_fields  # noqa: F401 - shared with the API tests
 
 PASSWORD = "correct horse battery staple"
 _emails = itertools.count(1)
@@ -109,22 +110,3 @@ def world(app, api_clock) -> World:
 @pytest.fixture
 def client(app) -> FlaskClient:
     return app.test_client()
-
-
-def complete_fields(wtype: str = "upr_fund") -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "title": "Implementing UPR recommendations on access to justice",
-        "objectives": "Strengthen legal aid",
-        "activities": "Workshops and expert review",
-        "expected_results": [{"result": "Legal aid law adopted", "indicators": ["law adopted"]}],
-        "channel_reference": "NV/2026/001",
-        "channel_date": "2026-02-20",
-        "planned_start": "2026-06-01",
-        "planned_end": "2026-12-31",
-        "budget": {"amount": "50000.00", "currency": "USD"},
-        "funding_source": "upr_fund",
-        "recommendations": [{"mechanism": "upr", "document_symbol": "A/HRC/52/9", "paragraph": "120.1"}],
-    }
-    if wtype == "upr_fund":
-        fields["upr_cycle"] = 4
-    return fields

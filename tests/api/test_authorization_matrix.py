@@ -18,14 +18,12 @@ import datetime as dt
 import io
 import itertools
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import make_url
 
 from tacase.services.clock import FixedClock
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app
@@ -263,23 +261,9 @@ def send(env: Env, rule: str, method: str, principal: str) -> Any:
 # --- fixtures ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def matrix_db(migrated_db, tmp_path_factory, request) -> Iterator[str]:
-    """A database for the module (the module-scoped twin of fresh_db)."""
-    if migrated_db.startswith("sqlite"):
-        path = tmp_path_factory.mktemp("matrix") / "matrix.sqlite3"
-        shutil.copy(migrated_db[len("sqlite:///"):], path)
-        yield f"sqlite:///{path}"
-        return
-    server = request.getfixturevalue("pg_server")
-    url = server.create(template=make_url(migrated_db).database)
-    yield url
-    server.drop(url)
-
-
-@pytest.fixture(scope="module")
-def env(matrix_db) -> Iterator[Env]:
+def env(module_db) -> Iterator[Env]:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    app = make_app(matrix_db, clock)
+    app = make_app(module_db, clock)
     yield Env(World(app, clock))
     app.extensions["tacase"]["engine"].dispose()
 

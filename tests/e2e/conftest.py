@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 from werkzeug.serving import make_server
 
 from tacase.services.clock import FixedClock
@@ -59,23 +58,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def e2e_db(migrated_db, tmp_path_factory, request) -> Iterator[str]:
-    """A database for the module's server (the module-scoped twin of fresh_db)."""
-    if migrated_db.startswith("sqlite"):
-        path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-        shutil.copy(migrated_db[len("sqlite:///"):], path)
-        yield f"sqlite:///{path}"
-        return
-    server = request.getfixturevalue("pg_server")
-    url = server.create(template=make_url(migrated_db).database)
-    yield url
-    server.drop(url)
-
-
-@pytest.fixture(scope="module")
-def live_server(e2e_db) -> Iterator[LiveServer]:
+def live_server(module_db) -> Iterator[LiveServer]:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    app = make_app(e2e_db, clock)
+    app = make_app(module_db, clock)
     app.config["SESSION_COOKIE_SECURE"] = False  # plain http on the loopback
     seeded = populate(app.extensions["tacase"]["sessions"], clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
