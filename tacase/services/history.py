@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tacase.db.models import AuditEvent, Comment, User
+from tacase.db.models import AuditEvent, Comment
 from tacase.services.actors import Actor
 from tacase.services.cases import definition_of, get_case
+from tacase.services.people import SYSTEM, as_seen_by
 
 # What a State's users see of the office's work on their case; assignment and internal comments
 # stay inside the office.
@@ -25,9 +26,7 @@ def case_events(session: Session, actor: Actor, reference: str) -> list[dict[str
         select(AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id, AuditEvent.body)
         .where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq).limit(MAX_EVENTS)
     ).all()
-    actor_ids = {r.actor_id for r in rows if r.actor_id is not None}
-    users = ({u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
-             if actor_ids else {})
+    people = as_seen_by(session, actor, (r.actor_id for r in rows))
     state_view = actor.is_state_user
     internal_comments: set[int] = set()
     if state_view:
@@ -42,14 +41,7 @@ def case_events(session: Session, actor: Actor, reference: str) -> list[dict[str
             if row.action == "comment.added" and data.get("comment_id") in internal_comments:
                 continue
             data = _for_state(definition, row.action, data)
-        user = users.get(row.actor_id)
-        who: dict[str, Any] = {"kind": "system"}
-        if user is not None:
-            office = bool(user.roles - {"state_focal_point"})
-            if state_view and office:
-                who = {"kind": "office", "name": "OHCHR"}
-            else:
-                who = {"kind": "office" if office else "state", "id": user.id, "name": user.display_name}
+        who = people.get(row.actor_id, SYSTEM)
         events.append({"seq": row.seq, "at": row.at, "action": row.action, "actor": who, "data": data})
     return events
 

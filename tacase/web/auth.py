@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 
+from tacase.db.models import UserSession
 from tacase.services import auth as auth_service
 from tacase.services.accounts import normalise_email
 from tacase.services.auth import SessionPolicy, resolve_session, resolve_token
@@ -141,6 +142,17 @@ def sign_in(email: str, password: str, totp: str | None) -> auth_service.LoginOu
     session.clear()  # a new session id at every sign-in: nothing from before carries over
     session[SESSION_KEY] = outcome.sid
     return outcome
+
+
+def sign_out_current() -> None:
+    """End the signed-in session on the server (a bearer token has none) and forget the cookie."""
+    p = principal()
+    if p is not None and p.user_session is not None:
+        row = db().get(UserSession, p.user_session.id)
+        if row is not None:
+            auth_service.end_session(db(), clock_fn(), row, p.user)
+            commit()
+    session.clear()
 
 
 def init_auth(app: Flask) -> None:

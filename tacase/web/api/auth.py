@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
@@ -19,7 +18,7 @@ from tacase.web.api.schemas import (
     MfaEnrolmentSchema,
     TotpSchema,
 )
-from tacase.web.auth import public, sign_in
+from tacase.web.auth import public, sign_in, sign_out_current
 from tacase.web.context import clock_fn, commit, db, principal
 from tacase.web.errors import ApiError
 
@@ -64,14 +63,7 @@ def login(args: dict[str, Any]):
 @blp.doc(summary="Sign out",
          description="Ends the session on the server: the cookie stops working everywhere.")
 def logout():
-    p = principal()
-    assert p is not None
-    if p.user_session is not None:
-        row = db().get(UserSession, p.user_session.id)
-        if row is not None:
-            auth_service.end_session(db(), clock_fn(), row, p.user)
-            commit()
-    session.clear()
+    sign_out_current()
     return ""
 
 

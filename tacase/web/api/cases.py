@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from tacase.db.models import Case, User
+from tacase.db.models import Case
 from tacase.services import case_queries, cases, comments, history, idempotency, transitions
 from tacase.services.assignment import assign
 from tacase.services.deadline_sweep import step_events
+from tacase.services.people import as_seen_by
 from tacase.web.api.common import (
     API_PREFIX,
     case_detail,
@@ -258,19 +258,9 @@ def case_events(reference: str):
 
 
 def _comment_json(rows: list[Any]) -> list[dict[str, Any]]:
-    viewer = actor()
-    ids = {c.author_id for c in rows}
-    users = {u.id: u for u in db().scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    out = []
-    for c in rows:
-        user = users.get(c.author_id)
-        office = user is not None and bool(user.roles - {"state_focal_point"})
-        author = ({"kind": "office", "name": "OHCHR"} if viewer.is_state_user and office else
-                  {"kind": "office" if office else "state", "id": c.author_id,
-                   "name": user.display_name if user else None})
-        out.append({"id": c.id, "body": c.body, "visibility": c.visibility, "author": author,
-                    "created_at": c.created_at})
-    return out
+    authors = as_seen_by(db(), actor(), (c.author_id for c in rows))
+    return [{"id": c.id, "body": c.body, "visibility": c.visibility, "author": authors.get(c.author_id),
+             "created_at": c.created_at} for c in rows]
 
 
 @blp.route("/<reference>/comments")

@@ -13,20 +13,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 
-from tacase.db.models import UserSession
 from tacase.reference import requesting_state
-from tacase.services import auth as auth_service
 from tacase.services import case_queries, cases
 from tacase.services.deadline_sweep import step_events
 from tacase.web.api.common import case_summary
-from tacase.web.auth import _is_public, public
+from tacase.web.auth import _is_public, public, sign_out_current
 from tacase.web.auth import sign_in as attempt_sign_in
-from tacase.web.context import actor, clock, clock_fn, commit, db, principal
+from tacase.web.context import actor, clock, db, principal
 from tacase.web.errors import ApiError
 from tacase.web.views.forms import SignInForm, SignOutForm
 
@@ -134,14 +131,7 @@ def sign_out() -> Any:
         return render_template("web/error.html", title=_("Sign-out failed"), message=_(
             "The form had expired or did not come from this site. Go back, reload the page and "
             "sign out again.")), 400
-    p = principal()
-    assert p is not None
-    if p.user_session is not None:
-        row = db().get(UserSession, p.user_session.id)
-        if row is not None:
-            auth_service.end_session(db(), clock_fn(), row, p.user)
-            commit()
-    session.clear()
+    sign_out_current()
     flash(_("You have signed out."))
     return redirect(url_for("web.sign_in"))
 
