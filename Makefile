@@ -57,7 +57,7 @@ test: lint
 # After changing a text of the web pages: extract, merge into the catalogs, translate the new entries
 # in tacase/translations/*/LC_MESSAGES/messages.po, run again to compile (the .mo files are committed).
 translations: install-test
-	$(BIN)/pybabel extract -F tacase/translations/babel.cfg -k _l --no-location --omit-header \
+	$(BIN)/pybabel extract -F tacase/translations/babel.cfg -k _l -k N_ --no-location --omit-header \
 	  -o tacase/translations/messages.pot .
 	$(BIN)/pybabel update -i tacase/translations/messages.pot -d tacase/translations --width 110
 	$(BIN)/pybabel compile -d tacase/translations --statistics

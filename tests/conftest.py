@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from tacase.db.migrate import upgrade
 from tacase.db.session import make_engine, make_session_factory, normalise_url
 from tacase.engine.registry import WorkflowRegistry
-from tacase.services import accounts, cases
+from tacase.services import accounts, cases, passwords
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.clock import FixedClock
 from tacase.services.runtime import Runtime
@@ -26,6 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 PG_URL = os.environ.get("TACASE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+# Tests make hundreds of accounts and sign-ins: Argon2id at its production cost (a quarter of a
+# second each) would take minutes. The production parameters are checked in
+# tests/unit/test_passwords.py against PRODUCTION_HASHER.
+PRODUCTION_HASHER = passwords._hasher
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pytest_report_header(config):

@@ -272,6 +272,7 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint("visibility IN ('internal', 'state')", name="visibility_known"),
+        CheckConstraint("kind IN ('comment', 'feedback')", name="kind_known"),
         Index("ix_comments_case_id_created_at", "case_id", "created_at"),
     )
 
@@ -279,6 +280,8 @@ class Comment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     visibility: Mapped[str] = mapped_column(String(16))
+    # "feedback": the State's view of the assistance, given while it awaits evaluation.
+    kind: Mapped[str] = mapped_column(String(16), default="comment", server_default="comment")
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

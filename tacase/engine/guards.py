@@ -99,3 +99,17 @@ def failed_guards(specs: tuple[GuardSpec, ...], ctx: GuardContext) -> list[tuple
         if reason:
             failures.append((spec.name, reason))
     return failures
+
+
+def blocked_fields(specs: tuple[GuardSpec, ...], ctx: GuardContext) -> dict[str, str]:
+    """The fields a person must fill in or correct for the guards to pass, each with why; for
+    forms, which show the reason next to the field."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        if spec.name == "required_fields":
+            for name in spec.params:
+                if is_blank(ctx.fields.get(name)):
+                    out.setdefault(name, "must be filled in before the request can be sent")
+        elif spec.name == "dates_in_order" and _dates_in_order(ctx, spec.params):
+            out.setdefault(spec.params[1], f"must not be before {spec.params[0].replace('_', ' ')}")
+    return out

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tacase.db.models import Case, User
+from tacase.db.models import Case, User, UserRole
 from tacase.engine.roles import APPROVER, REVIEWER
 from tacase.services import audit_log, notifications
 from tacase.services.access import require_case_worker
@@ -36,3 +37,11 @@ def assign(
                      {"from": previous, "to": assignee_id})
     notifications.notify_assignment(session, case, assignee_id, now, actor_id=actor.id)
     return case
+
+
+def assignable_officers(session: Session, actor: Actor, limit: int = 500) -> list[User]:
+    """The active reviewers and approvers a case may be given to, by name; one query."""
+    require_case_worker(actor, "assign cases")
+    officers = select(UserRole.user_id).where(UserRole.role.in_((REVIEWER, APPROVER)))
+    return list(session.scalars(select(User).where(User.is_active.is_(True), User.id.in_(officers))
+                                .order_by(User.display_name, User.email).limit(limit)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -12,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from tacase.audit.chain import Verification
 from tacase.audit.store import verify_chain
-from tacase.db.models import AuditEvent, Case
+from tacase.db.models import AuditEvent, Case, User
 from tacase.engine.roles import ADMIN, BOARD
+from tacase.services import audit_log
+from tacase.services.accounts import normalise_email
 from tacase.services.actors import Actor
 from tacase.services.errors import Forbidden
 
@@ -72,3 +75,41 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter, *, after: int 
 def verify(session: Session, actor: Actor) -> Verification:
     require_auditor(actor)
     return verify_chain(session)
+
+
+def actor_id_for(session: Session, named: str) -> int | None:
+    """The account an auditor names by e-mail address or by number; None when no account is so named.
+
+    Events keep the actor's id, so a filter by e-mail goes through the account it belongs to."""
+    named = named.strip()
+    if named.isascii() and named.isdigit():
+        number = int(named)
+        if not 1 <= number <= 2**31 - 1:
+            return None
+        return session.scalar(select(User.id).where(User.id == number))
+    return session.scalar(select(User.id).where(User.email == normalise_email(named)))
+
+
+def export_events(session: Session, actor: Actor, flt: AuditFilter, *, before: int,
+                  batch: int = MAX_LIMIT) -> Iterator[dict[str, Any]]:
+    """The filtered events with a sequence number below `before`, read a batch at a time so that a
+    long log is never held in memory whole."""
+    require_auditor(actor)
+    after = 0
+    while True:
+        items, cursor = list_events(session, actor, flt, after=after, limit=batch)
+        for item in items:
+            if item["seq"] >= before:
+                return
+            yield item
+        if cursor is None:
+            return
+        after = cursor
+
+
+def record_export(session: Session, actor: Actor, at: dt.datetime, flt: AuditFilter) -> int:
+    """Record that the log was exported, with its filters; returns the event's sequence number, which
+    bounds the export to the log as it was when asked for."""
+    require_auditor(actor)
+    filters = {name: value for name, value in asdict(flt).items() if value is not None}
+    return audit_log.record(session, actor, at, "audit.exported", data={"filters": filters}).seq

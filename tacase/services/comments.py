@@ -9,12 +9,14 @@ from tacase.db.models import Comment
 from tacase.services import audit_log
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.actors import Actor
-from tacase.services.cases import get_case
+from tacase.services.cases import definition_of, get_case
 from tacase.services.clock import Clock
-from tacase.services.errors import Forbidden, ValidationFailed
+from tacase.services.errors import Conflict, Forbidden, ValidationFailed
 
 VISIBILITIES = ("internal", "state")
 MAX_BODY = 8000
+# The evaluation's record field that holds what the State said of the assistance.
+FEEDBACK_FIELD = "state_feedback"
 
 
 def add_comment(
@@ -46,6 +48,41 @@ def add_comment(
         "comment_id": comment.id, "visibility": visibility, "body": comment.body,
     })
     return comment
+
+
+def feedback_field(session: Session, case) -> bool:
+    """Whether the case now awaits an evaluation that records the State's feedback."""
+    definition = definition_of(session, case)
+    return any(spec.name == FEEDBACK_FIELD for t in definition.transitions_from(case.status)
+               for spec in t.record)
+
+
+def give_feedback(session: Session, actor: Actor, clock: Clock, reference: str, body: str) -> Comment:
+    """The State's view of the assistance, while the case awaits its evaluation. It reaches the
+    office as a comment of its own kind, and the evaluation form offers it as the State's feedback."""
+    case = get_case(session, actor, reference)
+    if not speaks_for_state(actor, case):
+        raise Forbidden("only the requesting State's focal points give feedback")
+    if not feedback_field(session, case):
+        raise Conflict(f"case {case.reference} is {case.status}: feedback is given while it awaits "
+                       "evaluation",
+                       current_version=case.version, current_status=case.status)
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
+        raise ValidationFailed({"body": [f"must be text of 1 to {MAX_BODY} characters"]})
+    now = clock()
+    comment = Comment(case_id=case.id, author_id=actor.id, visibility="state", kind="feedback",
+                      body=body.strip(), created_at=now)
+    session.add(comment)
+    session.flush()
+    audit_log.record(session, actor, now, "comment.added", case, {
+        "comment_id": comment.id, "visibility": "state", "kind": "feedback", "body": comment.body,
+    })
+    return comment
+
+
+def latest_feedback(session: Session, case_id: int) -> str | None:
+    return session.scalar(select(Comment.body).where(Comment.case_id == case_id, Comment.kind == "feedback")
+                          .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(1))
 
 
 def list_comments(session: Session, actor: Actor, reference: str) -> list[Comment]:

@@ -33,6 +33,7 @@ from tacase.web.i18n import init_i18n
 from tacase.web.security import init_security_headers
 from tacase.web.text_guard import refuse_unstorable_text
 from tacase.web.views import bp as web_pages
+from tacase.web.views.present import init_presenters
 
 API_DESCRIPTION = """\
 Requests from UN Member States for human-rights advisory services, technical cooperation and
@@ -95,6 +96,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)
     init_i18n(app)
+    init_presenters(app)
     app.register_blueprint(web_pages)  # the pages for browsers, "/" included
 
     @app.get(API_PREFIX)

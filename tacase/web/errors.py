@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -51,6 +51,51 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def N_(text: str) -> str:
+    """Marks text for the catalogs; translated when shown."""
+    return text
+
+
+# Titles of the HTML error pages; the message under it comes from the error itself.
+_PAGE_TITLES = {
+    400: N_("The request could not be understood"), 401: N_("Please sign in"),
+    403: N_("Not open to your account"), 404: N_("Page not found"), 405: N_("Not allowed here"),
+    409: N_("This could not be done now"), 413: N_("Too large"), 415: N_("File type not accepted"),
+    422: N_("Some fields are not valid"), 429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+}
+_PAGE_MESSAGES = {413: N_("What was sent is larger than this site accepts."),
+                  404: N_("There is no such page, or it is not open to your account."),
+                  500: N_("The error was logged. Please try again later.")}
+
+
+def _wants_page() -> bool:
+    """Browsers' pages get HTML errors; the API, health checks and static files keep JSON."""
+    try:
+        path = request.path
+    except RuntimeError:  # pragma: no cover - outside a request
+        return False
+    return not path.startswith(("/api/", "/healthz", "/static/")) and path != "/api"
+
+
+def _page(response):
+    """The same error as an HTML page, for a person: its status, headers and message kept."""
+    if not _wants_page():
+        return response
+    from flask_babel import gettext
+
+    body = response.get_json(silent=True) or {}
+    status = response.status_code
+    title = gettext(_PAGE_TITLES.get(status, "Something went wrong"))
+    message = _PAGE_MESSAGES.get(status) or body.get("message") or title
+    page = render_template("web/error.html", title=title, message=gettext(message))
+    html = Flask.response_class(page, status=status, mimetype="text/html")
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            html.headers[name] = value
+    return html
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -113,15 +158,15 @@ def _http_error(exc: HTTPException):
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(ServiceError, lambda e: _page(_service_error(e)))
     app.register_error_handler(
-        ApiError, lambda e: error_response(e.status, e.code, e.message, e.headers, **e.details))
+        ApiError, lambda e: _page(error_response(e.status, e.code, e.message, e.headers, **e.details)))
     app.register_error_handler(
-        CSRFError, lambda e: error_response(
-            403, "csrf_failed", f"{e.description} Send the token from the login answer in X-CSRFToken."))
-    app.register_error_handler(HTTPException, _http_error)
+        CSRFError, lambda e: _page(error_response(
+            403, "csrf_failed", f"{e.description} Send the token from the login answer in X-CSRFToken.")))
+    app.register_error_handler(HTTPException, lambda e: _page(_http_error(e)))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "something went wrong on our side; it was logged")
+        return _page(error_response(500, "internal_error", "something went wrong on our side; it was logged"))

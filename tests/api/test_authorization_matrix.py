@@ -19,34 +19,19 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from tacase.services.clock import FixedClock
+from tests.api import matrix_account, matrix_admin, matrix_audit, matrix_cases, matrix_queue
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app
+from tests.api.matrix_common import PAGE, PRINCIPALS, Check, req
 
-PRINCIPALS = ("anonymous", "own", "other", "reviewer", "approver", "board", "admin")
 OWN_STATE, OTHER_STATE = "FJI", "WSM"
 FOCAL = "state_focal_point"
 _serial = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Check:
-    expect: tuple[int, ...]  # one status per principal, in PRINCIPALS order
-    params: dict[str, Any] = field(default_factory=dict)  # the rule's <variables>
-    body: Any = None  # sent as JSON
-    headers: dict[str, str] = field(default_factory=dict)
-    files: dict[str, tuple[bytes, str]] | None = None  # sent as multipart/form-data instead of JSON
-
-
-def req(expect: tuple[int, ...], *, body: Any = None, headers: dict[str, str] | None = None,
-        files: dict[str, tuple[bytes, str]] | None = None, **params: Any) -> Check:
-    assert len(expect) == len(PRINCIPALS)
-    return Check(expect, params, body, headers or {}, files)
 
 
 # Statuses in PRINCIPALS order: anonymous, own, other, reviewer, approver, board, admin.
@@ -55,7 +40,6 @@ SIGNED_IN = (401, 200, 200, 200, 200, 200, 200)
 CASE_READ = (401, 200, 404, 200, 200, 200, 200)
 AUDITORS = (401, 403, 403, 403, 403, 200, 200)
 ADMINS = (401, 403, 403, 403, 403, 403, 200)
-PAGE = (302, 200, 200, 200, 200, 200, 200)  # a web page: anonymous callers go to /sign-in
 API = "/api/v1"
 CASE = f"{API}/cases/<reference>"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -71,7 +55,8 @@ MATRIX: dict[tuple[str, str], Check] = {
     # Wrong credentials (of an unknown account, so that no per-account limit is reached).
     (f"{API}/auth/login", "POST"): req((401,) * 7, body={"email": "{email}", "password": PASSWORD}),
     # --- the web pages: anonymous callers are sent to the sign-in page ------------------------
-    ("/", "GET"): req(PAGE),
+    # The State's dashboard; the office and the Board are sent on to the work queue.
+    ("/", "GET"): req((302, 200, 200, 302, 302, 302, 302)),
     ("/sign-in", "GET"): req(OPEN),
     # A form without its CSRF token is refused, whoever sends it.
     ("/sign-in", "POST"): req((400,) * 7, body={"email": "{email}", "password": PASSWORD}),
@@ -140,6 +125,12 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{API}/me/preferences", "GET"): req(SIGNED_IN),
     (f"{API}/me/preferences", "PUT"): req(SIGNED_IN, body={"daily_digest": False}),
 }
+
+# The pages' entries, one file per group of pages.
+for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
+                 matrix_admin.ENTRIES, matrix_account.ENTRIES):
+    assert not set(_entries) & set(MATRIX), "a route with two entries"
+    MATRIX.update(_entries)
 
 
 # --- the world the checks run in ---------------------------------------------------------------

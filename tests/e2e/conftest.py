@@ -105,3 +105,67 @@ def screenshot(request):
         return path
 
     return take
+
+
+# --- helpers shared by the journey, documents and conflict tests --------------------------------------
+
+def serve(db_url: str) -> Iterator[LiveServer]:
+    """A seeded app served on a free loopback port for as long as the generator is open; a
+    module-scoped fixture does `yield from serve(module_db)` to have a server of its own."""
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    app = make_app(db_url, clock)
+    app.config["SESSION_COOKIE_SECURE"] = False  # plain http on the loopback
+    seeded = populate(app.extensions["tacase"]["sessions"], clock)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", seeded, clock)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["tacase"]["engine"].dispose()
+
+
+def sign_in_as(page, server: LiveServer, person) -> None:
+    """Sign in through the English sign-in page, with the next code for accounts that have one."""
+    from tests.api.conftest import PASSWORD
+
+    page.goto(f"{server.url}/sign-in")
+    page.get_by_label("E-mail address").fill(person.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    if person.secret:
+        page.get_by_label("Authenticator code").fill(person.code(server.clock))
+    page.get_by_role("button", name="Sign in").click()
+    assert "/sign-in" not in page.url, f"{person.email} could not sign in"
+
+
+def fill_request_form(page, title: str) -> None:
+    """Every field of a UPR Fund request, typed as a person would (lists one item per line)."""
+    def text(label: str, value: str) -> None:
+        page.get_by_label(label, exact=True).fill(value)
+
+    text("Title", title)
+    text("Objectives", "Strengthen legal aid in the outer islands")
+    text("Activities", "Workshops for paralegals and a review of the legal aid law")
+    text("Expected results", "Legal aid law adopted\n- law adopted by Parliament\n"
+                             "Paralegals trained\n- 40 paralegals certified")
+    text("Human-rights recommendations addressed", "upr; A/HRC/43/8; 98.12\ntreaty_body; CRC/C/FJI/CO/2-4")
+    text("Note verbale reference", "NV/2026/014")
+    text("Note verbale date", "2026-02-20")
+    text("Focal point", "Mere Tuilagi")
+    text("Focal point e-mail", "mere.tuilagi@example.org")
+    text("Recipient institutions", "Legal Aid Commission\nMinistry of Justice")
+    text("Planned start", "2026-06-01")
+    text("Planned end", "2026-12-31")
+    page.get_by_label("Amount", exact=True).fill("50000.00")
+    page.get_by_label("Currency (ISO code, such as USD)").fill("USD")
+    page.get_by_label("Funding source", exact=True).select_option("upr_fund")
+    text("Sustainable Development Goal targets", "16.3, 5.c")
+    text("Themes", "Access to justice")
+    page.get_by_label("Consent to publish", exact=True).select_option("yes")
+    text("UPR cycle of the recommendations", "4")
+    page.get_by_label("The State is a least developed country or a small island developing State"
+                      ).select_option("yes")
+    page.get_by_label("A national implementation plan or mechanism is in place").select_option("no")

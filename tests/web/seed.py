@@ -33,6 +33,9 @@ class Seeded:
     samoa: Person  # focal point of Samoa (WSM), French
     reviewer: Person  # two-factor authentication on
     unenrolled: Person  # a reviewer who has not set up two-factor authentication yet
+    approver: Person  # two-factor authentication on, as for the Board member and the administrator
+    board: Person
+    admin: Person
     fiji_returned: str  # a Fiji case awaiting Fiji's reply
     fiji_draft: str
     samoa_case: str
@@ -57,6 +60,9 @@ def populate(sessions: Any, clock: FixedClock) -> Seeded:
         samoa = _user(s, clock, "focal.samoa@example.org", "state_focal_point", state="WSM", locale="fr")
         reviewer = _user(s, clock, "reviewer@example.org", "reviewer", mfa=True)
         unenrolled = _user(s, clock, "new.reviewer@example.org", "reviewer")
+        approver = _user(s, clock, "approver@example.org", "approver", mfa=True)
+        board = _user(s, clock, "board@example.org", "board", mfa=True)
+        admin = _user(s, clock, "admin@example.org", "admin", mfa=True)
 
         def actor(person: Person) -> Actor:
             return Actor.for_user(s.scalar(select(User).where(User.email == person.email)))
@@ -73,4 +79,4 @@ def populate(sessions: Any, clock: FixedClock) -> Seeded:
             **complete_fields(), "title": "Observatoire des droits de l'homme"}).reference
         transitions.fire_transition(s, samoa_actor, clock, samoa_case, "submit")
         s.commit()
-    return Seeded(fiji, samoa, reviewer, unenrolled, returned, draft, samoa_case)
+    return Seeded(fiji, samoa, reviewer, unenrolled, approver, board, admin, returned, draft, samoa_case)

@@ -118,7 +118,9 @@ def test_a_reviewer_must_give_a_code(client, seeded, api_clock):
     assert response.status_code == 401 and "The code is wrong" in text(response)
     response = sign_in(client, seeded.reviewer, totp=seeded.reviewer.code(api_clock))
     assert response.status_code == 302
-    html = text(client.get("/"))
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"] == "/cases"  # the work queue
+    html = text(client.get("/cases"))
     assert seeded.fiji_returned in html and seeded.samoa_case in html  # the office sees every State
     assert "Returned to the State for information" in html  # the staff label
 
@@ -126,10 +128,10 @@ def test_a_reviewer_must_give_a_code(client, seeded, api_clock):
 def test_staff_without_two_factor_get_no_pages(client, seeded):
     assert sign_in(client, seeded.unenrolled).status_code == 302
     response = client.get("/")
-    assert response.status_code == 403
-    assert "Two-factor authentication needed" in text(response)
-    assert seeded.fiji_returned not in text(response)
-    response = client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})  # but may leave
+    assert response.status_code == 302 and response.headers["Location"] == "/account/mfa"
+    for path in ("/cases", f"/cases/{seeded.fiji_returned}", "/audit"):
+        assert client.get(path).headers.get("Location") == "/account/mfa"
+    response = client.post("/sign-out", data={"csrf_token": csrf_token(client, "/account/mfa")})  # may leave
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
 
 

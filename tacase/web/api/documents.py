@@ -22,7 +22,8 @@ from tacase.web.context import commit as commit_request
 blp = Blueprint("documents", __name__, url_prefix=f"{API_PREFIX}/cases",
                 description="Documents attached to cases")
 
-UPLOAD_ENDPOINT = "documents.upload_document"
+# The API's upload and the case page's upload form.
+UPLOAD_ENDPOINTS = frozenset({"documents.upload_document", "web.case_upload"})
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -30,7 +31,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 def allow_upload_size() -> None:
     """Raise the 1 MiB request limit for uploads only. Registered before the authentication gate:
     a cookie-authenticated upload has its form read there, for the CSRF token."""
-    if request.endpoint == UPLOAD_ENDPOINT:
+    if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"] + MULTIPART_OVERHEAD
 
 

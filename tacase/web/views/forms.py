@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -27,3 +29,37 @@ class SignInForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """No fields: the CSRF token alone, so that no other site can sign anyone out."""
+
+
+class OnceForm(FlaskForm):
+    """A form that changes something: its one-time token makes a second post a no-op (see once.py)."""
+
+    form_token = HiddenField()
+
+
+class CommentForm(OnceForm):
+    body = TextAreaField(_l("Comment"), validators=[
+        DataRequired(_l("Write the comment.")),
+        Length(max=8000, message=_l("A comment has at most 8000 characters.")),
+    ], render_kw={"rows": 4, "maxlength": 8000})
+    visibility = SelectField(_l("Who sees it"), choices=[
+        SelectChoice("internal", _l("OHCHR only (internal)")),
+        SelectChoice("state", _l("OHCHR and the State"))],
+        default="internal")
+
+
+class FeedbackForm(OnceForm):
+    body = TextAreaField(_l("Your feedback on the assistance"), validators=[
+        DataRequired(_l("Write your feedback.")),
+        Length(max=8000, message=_l("Feedback has at most 8000 characters.")),
+    ], render_kw={"rows": 5, "maxlength": 8000}, description=_l(
+        "How the assistance met your State's needs; OHCHR reads it with its evaluation."))
+
+
+class AssignForm(OnceForm):
+    assignee = SelectField(_l("Assigned officer"), validate_choice=False)
+    version = HiddenField()
+
+
+class UploadForm(OnceForm):
+    file = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to upload."))])

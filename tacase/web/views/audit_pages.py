@@ -1,0 +1,257 @@
+"""Pages: the audit log for the Board of Trustees and administrators, filtered, verified, exported."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request, stream_with_context, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, ValidationError
+from wtforms.validators import Length, Optional, Regexp
+from wtforms.widgets import DateInput
+
+from tacase.audit.canonical import canonical_bytes, format_instant
+from tacase.audit.chain import Verification
+from tacase.services import audit_queries
+from tacase.web.context import actor, clock, commit, db
+from tacase.web.i18n import select_timezone
+from tacase.web.views.blueprint import AUDITORS, bp, error_page, require_role
+
+# Rows per page: enough to scan, few enough that the page stays quick to read and to render.
+PAGE_SIZE = 50
+# Events the CSV export reads from the database at a time.
+EXPORT_BATCH = audit_queries.MAX_LIMIT
+SUMMARY_LENGTH = 200
+VALUE_LENGTH = 60
+NESTED_NAMES = 4
+# A spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_email", "action", "case_reference", "data",
+               "hash", "prev_hash")
+
+
+# --- the filter form ---------------------------------------------------------------------------------
+
+def _parse_day(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _a_day(_form: Any, field: Any) -> None:
+    if field.data and _parse_day(field.data) is None:
+        raise ValidationError(_("Enter a date as year-month-day, for example 2026-03-02."))
+
+
+class AuditFilterForm(FlaskForm):
+    """Read from the query string: a filter changes nothing, so it needs no CSRF token and its
+    address can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    case = StringField(_l("Case reference"), validators=[
+        Optional(), Length(max=32, message=_l("A case reference has at most 32 characters."))])
+    actor = StringField(_l("Who acted"), validators=[
+        Optional(), Length(max=254, message=_l("An e-mail address has at most 254 characters."))],
+        description=_l("The e-mail address or the number of an account."))
+    action = StringField(_l("Action"), validators=[
+        Optional(), Length(max=64, message=_l("An action has at most 64 characters.")),
+        Regexp(r"^[a-z0-9_.]+$", message=_l("Actions are written in small letters, digits, "
+                                             "underscores and dots, such as case.transition."))],
+        description=_l("An action such as case.transition, or the start of one ending in a dot, "
+                       "such as auth."))
+    since = StringField(_l("From (date)"), widget=DateInput(), validators=[Optional(), _a_day],
+                        description=_l("Year-month-day, on the duty station's clock."))
+    until = StringField(_l("Until (date, included)"), widget=DateInput(), validators=[Optional(), _a_day],
+                        description=_l("Year-month-day, on the duty station's clock."))
+
+    def validate_until(self, field: Any) -> None:
+        since, until = _parse_day(self.since.data), _parse_day(field.data)
+        if since and until and since > until:
+            raise ValidationError(_("The end date is before the start date."))
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    """The first instant of a day on the duty station's clock, in UTC; None when the day is the
+    first or last a calendar has (no bound is then needed)."""
+    if day is None:
+        return None
+    try:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(select_timezone())).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+def _filter_of(form: AuditFilterForm) -> audit_queries.AuditFilter | None:
+    """The service's filter, or None with the error placed on the field that caused it."""
+    actor_id = None
+    if form.actor.data and form.actor.data.strip():
+        actor_id = audit_queries.actor_id_for(db(), form.actor.data)
+        if actor_id is None:
+            form.actor.errors = [_("No account has this e-mail address or number.")]
+            return None
+    until = _parse_day(form.until.data)
+    return audit_queries.AuditFilter(
+        case=(form.case.data or "").strip() or None, actor_id=actor_id,
+        action=(form.action.data or "").strip() or None, at_from=_start_of(_parse_day(form.since.data)),
+        at_to=_start_of(until + dt.timedelta(days=1)) if until and until < dt.date.max else None)
+
+
+def _filter_args(form: AuditFilterForm) -> dict[str, str]:
+    """The filters as typed, for links that keep them (the next page, the CSV)."""
+    return {name: form[name].data.strip() for name in ("case", "actor", "action", "since", "until")
+            if form[name].data and form[name].data.strip()}
+
+
+def _read_filters() -> tuple[AuditFilterForm, audit_queries.AuditFilter | None]:
+    form = AuditFilterForm(formdata=request.args)
+    if not form.validate():
+        return form, None
+    return form, _filter_of(form)
+
+
+# --- what a row shows ----------------------------------------------------------------------------------
+
+def _short(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, dict):
+        names = [str(k) for k in value]
+        shown = names[:NESTED_NAMES] + (["…"] if len(names) > NESTED_NAMES else [])
+        return "(" + ", ".join(shown) + ")"
+    if isinstance(value, list):
+        return ", ".join(_brief(v) for v in value)
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return _short(str(value), VALUE_LENGTH)
+
+
+def summary(data: dict[str, Any]) -> str:
+    """The event's data in a line: its filled-in keys with their values, nested ones by their names."""
+    parts = [f"{key}: {_brief(value)}" for key, value in data.items() if value not in (None, "", [], {})]
+    return _short("; ".join(parts), SUMMARY_LENGTH)
+
+
+def actor_label(label: dict[str, Any]) -> str:
+    if label.get("type") == "system":
+        return _("the system")
+    return label.get("email") or str(label.get("id", ""))
+
+
+def _row(event: dict[str, Any]) -> dict[str, Any]:
+    return {"seq": event["seq"], "at": format_datetime(event["at"], "d MMMM y, HH:mm:ss"),
+            "actor": actor_label(event["actor"]), "action": event["action"],
+            "case": (event["case"] or {}).get("reference"), "summary": summary(event["data"])}
+
+
+# Why a link breaks, as the chain's verifier words it, in the page's language.
+def _reason(result: Verification) -> str:
+    reasons = {
+        "does not point at the previous event": _("it does not point at the event before it"),
+        "its hash does not match its content": _("its content no longer matches its hash"),
+        "its body is not JSON": _("its content cannot be read"),
+        "its body names another sequence number": _("its content names another sequence number"),
+        "its columns disagree with its body": _("its searchable columns disagree with its content"),
+    }
+    reason = result.reason or ""
+    if reason in reasons:
+        return reasons[reason]
+    if "missing" in reason:
+        return _("it is missing")
+    if "out of order" in reason:
+        return _("an event is out of order there")
+    return reason
+
+
+# --- the pages --------------------------------------------------------------------------------------
+
+def _page(form: AuditFilterForm, **shown: Any) -> str:
+    verification = audit_queries.verify(db(), actor())
+    context: dict[str, Any] = {
+        "form": form, "verification": verification, "timezone": select_timezone(),
+        "reason": _reason(verification) if not verification.ok else None,
+        "rows": [], "next_url": None, "first_url": None, "csv_url": None, "filtered": False, "after": 0}
+    context.update(shown)
+    return render_template("web/audit.html", **context)
+
+
+@bp.get("/audit")
+def audit_log() -> Any:
+    require_role(AUDITORS)
+    after_text = request.args.get("after", "0")
+    if not (after_text.isascii() and after_text.isdigit()) or len(after_text) > 18:
+        return error_page(_("The request could not be understood"),
+                          _("The page link is not valid. Go back to the first page of the audit log."), 400)
+    form, flt = _read_filters()
+    if flt is None:
+        return _page(form), 422
+    args, after = _filter_args(form), int(after_text)
+    events, cursor = audit_queries.list_events(db(), actor(), flt, after=after, limit=PAGE_SIZE)
+    return _page(
+        form, rows=[_row(e) for e in events], filtered=bool(args), after=after,
+        next_url=url_for("web.audit_log", **args, after=cursor) if cursor is not None else None,
+        first_url=url_for("web.audit_log", **args) if after else None,
+        csv_url=url_for("web.audit_csv", **args))
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell no spreadsheet takes for a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([csv_cell(v) for v in values])
+    return out.getvalue()
+
+
+def _csv_rows(flt: audit_queries.AuditFilter, before: int) -> Iterator[str]:
+    yield _csv_line(list(CSV_COLUMNS))
+    lines: list[str] = []
+    for event in audit_queries.export_events(db(), actor(), flt, before=before, batch=EXPORT_BATCH):
+        who = event["actor"]
+        lines.append(_csv_line([
+            event["seq"], format_instant(event["at"]), who.get("id"), who.get("email"), event["action"],
+            (event["case"] or {}).get("reference"), canonical_bytes(event["data"]).decode("utf-8"),
+            event["hash"], event["prev_hash"]]))
+        if len(lines) >= EXPORT_BATCH:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+@bp.get("/audit.csv")
+def audit_csv() -> Any:
+    require_role(AUDITORS)
+    form, flt = _read_filters()
+    if flt is None:
+        return _page(form), 422
+    now = clock()
+    # Recorded and committed before the first row leaves: the export covers the log up to its own
+    # event, and the chain is not held locked while the file streams.
+    before = audit_queries.record_export(db(), actor(), now, flt)
+    commit()
+    name = f"tacase-audit-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.csv"
+    response = Response(stream_with_context(_csv_rows(flt, before)), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

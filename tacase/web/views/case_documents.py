@@ -1,0 +1,80 @@
+"""Pages: adding a document to a case and downloading one, with the API's rules and answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, send_file, url_for
+from flask_babel import gettext as _
+
+from tacase.services import cases, documents
+from tacase.services.access import CASE_WORKERS, speaks_for_state
+from tacase.services.errors import Forbidden, TooLarge, UnsupportedType, ValidationFailed
+from tacase.web.api.documents import content_disposition
+from tacase.web.context import actor, clock_fn, commit, db
+from tacase.web.views import once
+from tacase.web.views.blueprint import bad_form_page, bp
+from tacase.web.views.cases import render_case
+from tacase.web.views.forms import UploadForm
+
+
+def _directory() -> Path:
+    return Path(current_app.config["DOCUMENTS_DIR"])
+
+
+@bp.post("/cases/<reference>/documents")
+def case_upload(reference: str) -> Any:
+    viewer = actor()
+    found = cases.get_case(db(), viewer, reference)
+    if not (viewer.roles & CASE_WORKERS or speaks_for_state(viewer, found)):
+        raise Forbidden("the Board reads documents; the requesting State and the office add them")
+    form = UploadForm()
+    form.validate()
+    token = form.form_token.data
+    if form.csrf_token.errors or once.token_problem(token):
+        return bad_form_page()
+    if form.file.errors:
+        return render_case(found, status=422, problem=_("No document was added."), forms={"upload": form})
+    upload = form.file.data
+    stored: list[Any] = []
+
+    def work() -> str:
+        document = documents.upload(db(), actor(), clock_fn(), reference, filename=upload.filename,
+                                    stream=upload.stream, directory=_directory(),
+                                    max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        stored.append(document)
+        return url_for("web.case", reference=reference, _anchor="documents")
+
+    try:
+        return once.run_once(token, "web.case_upload", work)
+    except UnsupportedType:
+        status, message = 415, _("This file is not a PDF, DOCX, XLSX, ODT, PNG or JPEG document (its "
+                                 "content was checked, not its name). Nothing was added.")
+    except TooLarge:
+        status, message = 413, _("This file is larger than the limit of %(limit)s. Nothing was added.",
+                                 limit=f"{current_app.config['MAX_UPLOAD_BYTES'] / (1024 * 1024):g} MB")
+    except ValidationFailed:
+        status, message = 422, _("The file is empty. Nothing was added.")
+    except BaseException:
+        for document in stored:  # the row was rolled back: no file without its row
+            documents.discard(_directory(), document)
+        raise
+    form.file.errors = [message]
+    return render_case(found, status=status, problem=message, forms={"upload": form})
+
+
+@bp.get("/cases/<reference>/documents/<int(max=2147483647):document_id>")
+def case_download(reference: str, document_id: int) -> Any:
+    document, handle = documents.open_document(db(), actor(), clock_fn(), reference, document_id,
+                                               _directory())
+    try:
+        commit()
+    except BaseException:
+        handle.close()
+        raise
+    response = send_file(handle, mimetype=document.content_type, conditional=False, etag=False, max_age=0)
+    response.content_length = document.size
+    response.headers["Content-Disposition"] = content_disposition(document.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

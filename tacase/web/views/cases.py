@@ -1,0 +1,469 @@
+"""Pages: a case, opening and editing a request, and what each person may do on it.
+
+Every change goes through the services the API uses; these views turn forms into their arguments
+and their errors into messages next to the fields. Changing forms carry a one-time token (see
+once.py) and the version of the case they were read at, so a reload never acts twice and a page
+left open while someone else acted says that the case changed instead of overwriting it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from tacase.db.models import CaseTransition
+from tacase.engine.definitions import TransitionDef, WorkflowDefinition
+from tacase.engine.guards import GuardContext, blocked_fields
+from tacase.engine.roles import STATE_FOCAL_POINT
+from tacase.services import cases, comments, documents, history, transitions
+from tacase.services.access import CASE_WORKERS, speaks_for_state
+from tacase.services.assignment import assign, assignable_officers
+from tacase.services.case_fields import field_values
+from tacase.services.deadline_sweep import step_events
+from tacase.services.errors import (
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    NotFound,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from tacase.services.people import as_seen_by
+from tacase.services.runtime import runtime_of
+from tacase.web.api.common import case_detail
+from tacase.web.context import actor, clock, clock_fn, db
+from tacase.web.views import once
+from tacase.web.views.blueprint import bad_form_page, bp
+from tacase.web.views.case_forms import (
+    CaseFormBase,
+    case_form_class,
+    case_plans,
+    choice_label,
+    fill_form,
+    place_errors,
+    read_form,
+    record_form_class,
+)
+from tacase.web.views.forms import AssignForm, CommentForm, FeedbackForm, OnceForm, UploadForm
+from tacase.web.views.present import show_value, timeline
+
+SAVE, SUBMIT = "save", "submit"
+SUBMIT_TRIGGER = "submit"
+
+
+def _stale_message(case: Any, definition: WorkflowDefinition) -> str:
+    state = definition.states.get(case.status)
+    label = (state.public_label if actor().is_state_user else state.staff_label) if state else case.status
+    return _("This case changed while you had the page open: it is now “%(status)s”. Nothing was "
+             "saved. Check the case as it is now, then send the form again if it still applies.",
+             status=_(label))
+
+
+def _version_of(form: Any) -> int | None:
+    raw = (form.version.data or "").strip() if hasattr(form, "version") else ""
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def _fresh(form: OnceForm) -> OnceForm:
+    form.form_token.data = once.new_token()
+    return form
+
+
+def _token_or_400(form: OnceForm) -> str | None:
+    token = form.form_token.data
+    return None if once.token_problem(token) else token
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+def _awaiting_state(case: Any, definition: WorkflowDefinition) -> dict[str, Any] | None:
+    """What the office asked when it handed the case to the State: the last step's record."""
+    if case.due_party != "state":
+        return None
+    row = db().scalar(select(CaseTransition).where(CaseTransition.case_id == case.id,
+                                                   CaseTransition.to_state == case.status)
+                      .order_by(CaseTransition.at.desc(), CaseTransition.id.desc()).limit(1))
+    if row is None:
+        return None
+    transition = next((t for t in definition.transitions if t.trigger == row.trigger), None)
+    specs = {f.name: f for f in transition.record} if transition else {}
+    shown = [(specs[n].label if n in specs else n, v) for n, v in (row.record or {}).items()
+             if n not in specs or specs[n].visible_to_state]
+    return {"record": shown, "due_at": case.due_at}
+
+
+def _shown(plan: Any, value: Any) -> str:
+    if plan.kind == "choice" and isinstance(value, str):
+        return str(choice_label(value))
+    return show_value(value)
+
+
+def render_case(case: Any, *, status: int = 200, problem: str | None = None,
+                forms: dict[str, Any] | None = None) -> tuple[str, int]:
+    viewer, now, session = actor(), clock(), db()
+    definition = cases.definition_of(session, case)
+    events = step_events(session, [case]).get(case.id)
+    detail = case_detail(case, definition, viewer, now, events)
+    values = field_values(case, definition)
+    fields = [(plan, _shown(plan, values.get(plan.name))) for plan, _spec in case_plans(definition)]
+    _case, available = transitions.available_transitions(session, viewer, case.reference)
+    actions = []
+    for item in available:
+        t = item.transition
+        form = OnceForm(formdata=None)
+        actions.append({"transition": t, "blocked_by": item.blocked_by, "has_record": bool(t.record),
+                        "form": _fresh(form)})
+    office = bool(viewer.roles & CASE_WORKERS)
+    state_user = speaks_for_state(viewer, case)
+    comment_rows = comments.list_comments(session, viewer, case.reference)
+    document_rows = documents.list_documents(session, viewer, case.reference)
+    people = as_seen_by(session, viewer, {c.author_id for c in comment_rows} | {case.assignee_id}
+                        | {d.uploaded_by_id for d in document_rows})
+    names = {i: p.get("name") or _("OHCHR") for i, p in people.items()}
+    forms = forms or {}
+    comment_form = forms.get("comment") or _fresh(CommentForm(formdata=None))
+    if not office:
+        del comment_form.visibility
+    assign_form = None
+    if office:
+        assign_form = forms.get("assign") or _fresh(AssignForm(formdata=None))
+        officers = assignable_officers(session, viewer)
+        assign_form.assignee.choices = [SelectChoice("", _("Nobody")), *(
+            SelectChoice(str(u.id), f"{u.display_name} <{u.email}>") for u in officers)]
+        if not forms.get("assign"):
+            assign_form.assignee.data = str(case.assignee_id or "")
+        assign_form.version.data = str(case.version)
+    may_upload = office or state_user
+    upload_form = (forms.get("upload") or _fresh(UploadForm(formdata=None))) if may_upload else None
+    feedback_form = None
+    if state_user and comments.feedback_field(session, case):
+        feedback_form = forms.get("feedback") or _fresh(FeedbackForm(formdata=None))
+    state_def = definition.states.get(case.status)
+    return render_template(
+        "web/case.html", case=case, detail=detail, definition=definition, fields=fields,
+        actions=actions, version=case.version, problem=problem,
+        editable=state_user and bool(state_def and state_def.editable_by_state),
+        timeline=timeline(history.case_events(session, viewer, case.reference), definition,
+                          viewer.is_state_user, names),
+        comments=comment_rows, documents=document_rows, names=names, office=office,
+        state_user=state_user, for_state=viewer.is_state_user, awaiting=_awaiting_state(case, definition),
+        comment_form=comment_form, assign_form=assign_form, upload_form=upload_form,
+        feedback_form=feedback_form, max_upload=_max_upload_text(),
+        assignee=names.get(case.assignee_id) if case.assignee_id else None,
+    ), status
+
+
+def _max_upload_text() -> str:
+    from flask import current_app
+
+    return f"{current_app.config['MAX_UPLOAD_BYTES'] / (1024 * 1024):g} MB"
+
+
+@bp.get("/cases/<reference>")
+def case(reference: str) -> Any:
+    return render_case(cases.get_case(db(), actor(), reference))
+
+
+# --- opening a request ---------------------------------------------------------------------------
+
+def _require_focal_point() -> None:
+    viewer = actor()
+    if STATE_FOCAL_POINT not in viewer.roles or not viewer.state_code:
+        raise Forbidden("only a State's focal point may open a request")
+
+
+@bp.get("/cases/new")
+def new_request_types() -> Any:
+    _require_focal_point()
+    workflows = runtime_of(db()).workflows
+    return render_template("web/case_types.html", definitions=list(workflows.current.values()))
+
+
+def _definition_or_404(wtype: str) -> WorkflowDefinition:
+    workflows = runtime_of(db()).workflows
+    if wtype not in workflows.current:
+        raise NotFound(f"there is no request type {wtype!r}")
+    return workflows.get(wtype)
+
+
+def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase,
+                   exc: GuardFailed) -> str | None:
+    """Guard refusals of a submission placed next to the fields they concern; the rest as a problem."""
+    transition = definition.transition(SUBMIT_TRIGGER, definition.initial) or next(
+        (t for t in definition.transitions if t.trigger == SUBMIT_TRIGGER), None)
+    values, _errors = read_form(form)
+    current = field_values(case, definition) if case is not None else {}
+    ctx = GuardContext(fields={**current, **{k: v for k, v in values.items()}}, actor_id=actor().id)
+    blocked = blocked_fields(transition.guards, ctx) if transition else {}
+    loose = place_errors(form, {name: [why] for name, why in blocked.items()})
+    if blocked and not loose:
+        return _("The request was not sent: some fields must be completed first. They are marked below.")
+    return _("The request was not sent: %(reasons)s", reasons="; ".join(why for _g, why in exc.failures))
+
+
+@bp.route("/cases/new/<wtype>", methods=["GET", "POST"])
+def new_request(wtype: str) -> Any:
+    _require_focal_point()
+    definition = _definition_or_404(wtype)
+    form = case_form_class(definition)()
+    if request.method == "GET":
+        return render_template("web/case_form.html", form=_fresh(form), definition=definition, case=None,
+                               problem=None, can_submit=True)
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        return bad_form_page()
+    values, layout_errors = read_form(form)
+    action = request.form.get("action", SAVE)
+    problem = None
+    if layout_errors:
+        place_errors(form, layout_errors)
+        problem = _("Some fields need correcting; they are marked below.")
+        return render_template("web/case_form.html", form=form, definition=definition, case=None,
+                               problem=problem, can_submit=True), 422
+
+    def work() -> str:
+        opened = cases.open_draft(db(), actor(), clock_fn(), type=wtype,
+                                  fields={k: v for k, v in values.items() if v is not None})
+        if action == SUBMIT:
+            transitions.fire_transition(db(), actor(), clock_fn(), opened.reference, SUBMIT_TRIGGER)
+        return url_for("web.case", reference=opened.reference, saved=action)
+
+    try:
+        return once.run_once(token, "web.new_request", work)
+    except ValidationFailed as exc:
+        loose = place_errors(form, exc.errors)
+        problem = _("Some fields need correcting; they are marked below.") + (
+            " " + " ".join(loose) if loose else "")
+        status = 422
+    except GuardFailed as exc:
+        problem, status = _submit_errors(None, definition, form, exc), 422
+    return render_template("web/case_form.html", form=form, definition=definition, case=None,
+                           problem=problem, can_submit=True), status
+
+
+# --- editing a draft or a returned request -------------------------------------------------------
+
+@bp.route("/cases/<reference>/edit", methods=["GET", "POST"])
+def edit_case(reference: str) -> Any:
+    session, viewer = db(), actor()
+    found = cases.get_case(session, viewer, reference)
+    if not speaks_for_state(viewer, found):
+        raise Forbidden("only the requesting State's focal points may edit a request")
+    definition = cases.definition_of(session, found)
+    can_submit = found.status == definition.initial
+    form = case_form_class(definition)()
+    if request.method == "GET":
+        if not definition.states[found.status].editable_by_state:
+            return render_case(found, status=409, problem=_(
+                "This request cannot be edited now: it is “%(status)s”.",
+                status=_(definition.states[found.status].public_label)))
+        fill_form(form, field_values(found, definition))
+        form.version.data = str(found.version)
+        return render_template("web/case_form.html", form=_fresh(form), definition=definition, case=found,
+                               problem=None, can_submit=can_submit)
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        return bad_form_page()
+    values, layout_errors = read_form(form)
+    action = request.form.get("action", SAVE)
+    if layout_errors:
+        place_errors(form, layout_errors)
+        return render_template("web/case_form.html", form=form, definition=definition, case=found,
+                               problem=_("Some fields need correcting; they are marked below."),
+                               can_submit=can_submit), 422
+    expected = _version_of(form)
+
+    def work() -> str:
+        edited = cases.update_case(db(), actor(), clock_fn(), reference, values,
+                                   expected_version=expected if expected is not None else -1)
+        if action == SUBMIT and can_submit:
+            transitions.fire_transition(db(), actor(), clock_fn(), edited.reference, SUBMIT_TRIGGER)
+        return url_for("web.case", reference=reference, saved=action)
+
+    try:
+        return once.run_once(token, "web.edit_case", work)
+    except ValidationFailed as exc:
+        loose = place_errors(form, exc.errors)
+        problem = _("Some fields need correcting; they are marked below.") + (
+            " " + " ".join(loose) if loose else "")
+        status = 422
+    except GuardFailed as exc:
+        problem, status = _submit_errors(found, definition, form, exc), 422
+    except (Conflict, TransitionNotAllowed):
+        current = cases.get_case(db(), actor(), reference)
+        problem, status = _stale_message(current, definition), 409
+        form.version.data = str(current.version)  # sending again now is a deliberate choice
+    return render_template("web/case_form.html", form=form, definition=definition, case=found,
+                           problem=problem, can_submit=can_submit), status
+
+
+# --- transitions: one form per trigger, asking only what it must record ----------------------------
+
+def _transition_for(found: Any, definition: WorkflowDefinition, trigger: str) -> TransitionDef | None:
+    _case, available = transitions.available_transitions(db(), actor(), found.reference)
+    return next((a.transition for a in available if a.transition.trigger == trigger), None)
+
+
+def _action_form(definition: WorkflowDefinition, transition: TransitionDef) -> CaseFormBase:
+    return record_form_class(definition, transition)()
+
+
+@bp.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
+def case_action(reference: str, trigger: str) -> Any:
+    session = db()
+    found = cases.get_case(session, actor(), reference)
+    definition = cases.definition_of(session, found)
+    transition = _transition_for(found, definition, trigger)
+    if transition is None:
+        sent_version = request.form.get("version", "")
+        if request.method == "POST" and sent_version.isdigit() and int(sent_version) != found.version:
+            return render_case(found, status=409, problem=_stale_message(found, definition))
+        if any(t.trigger == trigger for t in definition.transitions_from(found.status)) or not any(
+                t.trigger == trigger for t in definition.transitions):
+            raise Forbidden("this action is not open to your account on this case now")
+        return render_case(found, status=409, problem=_(
+            "This cannot be done now: the case is no longer at that step."))
+    form = _action_form(definition, transition)
+    if request.method == "GET":
+        form.version.data = str(found.version)
+        if "state_feedback" in {f.name for f in transition.record}:
+            feedback = comments.latest_feedback(session, found.id)
+            if feedback:
+                form["state_feedback"].data = feedback
+        return _render_action(found, definition, transition, _fresh(form), None, 200)
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        return bad_form_page()
+    values, layout_errors = read_form(form)
+    if layout_errors:
+        place_errors(form, layout_errors)
+        return _render_action(found, definition, transition, form,
+                              _("Some fields need correcting; they are marked below."), 422)
+    expected = _version_of(form)
+
+    def work() -> str:
+        transitions.fire_transition(db(), actor(), clock_fn(), reference, trigger,
+                                    data={k: v for k, v in values.items() if v is not None},
+                                    expected_version=expected if expected is not None else -1)
+        return url_for("web.case", reference=reference, done=trigger)
+
+    try:
+        return once.run_once(token, "web.case_action", work)
+    except ValidationFailed as exc:
+        loose = place_errors(form, exc.errors)
+        problem, status = _("Some fields need correcting; they are marked below.") + (
+            " " + " ".join(loose) if loose else ""), 422
+    except GuardFailed as exc:
+        problem, status = _("This cannot be done yet: %(reasons)s",
+                            reasons="; ".join(why for _g, why in exc.failures)), 409
+    except (Conflict, TransitionNotAllowed):
+        current = cases.get_case(db(), actor(), reference)
+        problem, status = _stale_message(current, definition), 409
+        form.version.data = str(current.version)
+    if not transition.record:
+        return render_case(cases.get_case(db(), actor(), reference), status=status, problem=problem)
+    return _render_action(found, definition, transition, form, problem, status)
+
+
+def _render_action(found: Any, definition: WorkflowDefinition, transition: TransitionDef, form: CaseFormBase,
+                   problem: str | None, status: int) -> tuple[str, int]:
+    dest = definition.states[transition.dest]
+    to_label = dest.public_label if actor().is_state_user else dest.staff_label
+    return render_template("web/case_action.html", case=found, definition=definition, transition=transition,
+                           form=form, problem=problem, to_label=to_label), status
+
+
+# --- comments, feedback, assignment --------------------------------------------------------------
+
+@bp.post("/cases/<reference>/comments")
+def case_comment(reference: str) -> Any:
+    viewer = actor()
+    found = cases.get_case(db(), viewer, reference)
+    office = bool(viewer.roles & CASE_WORKERS)
+    if not office and not speaks_for_state(viewer, found):
+        raise Forbidden("only OHCHR staff and the requesting State may comment")
+    form = CommentForm()
+    if not office:
+        del form.visibility
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        if form.csrf_token.errors or not form.form_token.data:
+            return bad_form_page()
+        return render_case(found, status=422, problem=_("The comment could not be added."),
+                           forms={"comment": form})
+    visibility = form.visibility.data if office else "state"
+
+    def work() -> str:
+        comments.add_comment(db(), actor(), clock_fn(), reference, form.body.data, visibility)
+        return url_for("web.case", reference=reference, _anchor="comments")
+
+    try:
+        return once.run_once(token, "web.case_comment", work)
+    except ValidationFailed as exc:
+        for name, messages in exc.errors.items():
+            target = form.body if name == "body" or not office else form.visibility
+            target.errors = list(target.errors or []) + [_(m) for m in messages]
+    return render_case(cases.get_case(db(), actor(), reference), status=422,
+                       problem=_("The comment could not be added."), forms={"comment": form})
+
+
+@bp.post("/cases/<reference>/feedback")
+def case_feedback(reference: str) -> Any:
+    viewer = actor()
+    found = cases.get_case(db(), viewer, reference)
+    if not speaks_for_state(viewer, found):
+        raise Forbidden("only the requesting State's focal points give feedback")
+    form = FeedbackForm()
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        if form.csrf_token.errors or not form.form_token.data:
+            return bad_form_page()
+        return render_case(found, status=422, problem=_("The feedback could not be sent."),
+                           forms={"feedback": form})
+
+    def work() -> str:
+        comments.give_feedback(db(), actor(), clock_fn(), reference, form.body.data)
+        return url_for("web.case", reference=reference, _anchor="feedback")
+
+    try:
+        return once.run_once(token, "web.case_feedback", work)
+    except ValidationFailed as exc:
+        form.body.errors = [_(m) for messages in exc.errors.values() for m in messages]
+        return render_case(found, status=422, problem=_("The feedback could not be sent."),
+                           forms={"feedback": form})
+    except Conflict:
+        return render_case(cases.get_case(db(), actor(), reference), status=409,
+                           problem=_stale_message(found, cases.definition_of(db(), found)))
+
+
+@bp.post("/cases/<reference>/assignee")
+def case_assign(reference: str) -> Any:
+    viewer = actor()
+    found = cases.get_case(db(), viewer, reference)
+    if not viewer.roles & CASE_WORKERS:
+        raise Forbidden("only OHCHR reviewers, approvers and administrators may assign cases")
+    form = AssignForm()
+    form.assignee.choices = None  # checked by the service, which knows who may carry a case
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        return bad_form_page()
+    raw = (form.assignee.data or "").strip()
+    assignee_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    if raw and assignee_id is None:
+        form.assignee.errors = [_("Choose an officer from the list.")]
+        return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})
+    expected = _version_of(form)
+
+    def work() -> str:
+        assign(db(), actor(), clock_fn(), reference, assignee_id,
+               expected_version=expected if expected is not None else -1)
+        return url_for("web.case", reference=reference)
+
+    try:
+        return once.run_once(token, "web.case_assign", work)
+    except ValidationFailed as exc:
+        form.assignee.errors = [_(m) for messages in exc.errors.values() for m in messages]
+        return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})
+    except Conflict:
+        current = cases.get_case(db(), actor(), reference)
+        return render_case(current, status=409,
+                           problem=_stale_message(current, cases.definition_of(db(), current)))
+

@@ -1,0 +1,268 @@
+"""The case pages: opening, editing and sending a request, acting on it, comments, assignment."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tacase.db.models import AuditEvent, Case, Comment
+from tests.web.conftest import sign_in
+
+TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def tokens(html: str, index: int = 0) -> dict[str, str]:
+    return {"csrf_token": CSRF.findall(html)[index], "form_token": TOKEN.findall(html)[index]}
+
+
+def as_staff(client, person, api_clock):
+    response = sign_in(client, person, totp=person.code(api_clock))
+    assert response.status_code == 302, text(response)
+
+
+def test_a_focal_point_opens_a_draft_then_sends_it(client, seeded):
+    sign_in(client, seeded.fiji)
+    types = client.get("/cases/new")
+    assert types.status_code == 200 and "/cases/new/upr_fund" in text(types)
+    page = client.get("/cases/new/upr_fund")
+    html = text(page)
+    assert page.status_code == 200
+    assert 'for="title"' in html and 'for="upr_cycle"' in html and 'id="budget-amount"' in html
+    data = {**tokens(html), "title": "Shelters", "budget-amount": "1000", "budget-currency": "usd",
+            "upr_cycle": "4", "action": "save"}
+    saved = client.post("/cases/new/upr_fund", data=data)
+    assert saved.status_code == 303, text(saved)
+    case_page = client.get(saved.headers["Location"])
+    assert "Shelters" in text(case_page) and "1,000.00 USD" in text(case_page)
+    # the same form again: nothing twice
+    again = client.post("/cases/new/upr_fund", data=data)
+    assert again.status_code == 303 and again.headers["Location"] == saved.headers["Location"]
+
+
+def test_sending_an_incomplete_request_names_the_missing_fields_and_keeps_the_typing(client, seeded, app):
+    sign_in(client, seeded.fiji)
+    html = text(client.get("/cases/new/upr_fund"))
+    response = client.post("/cases/new/upr_fund", data={**tokens(html), "title": "Half done",
+                                                        "upr_cycle": "11", "action": "submit"})
+    page = text(response)
+    assert response.status_code == 422
+    assert 'value="Half done"' in page and 'value="11"' in page
+    assert 'id="upr_cycle-error"' in page
+    with app.extensions["tacase"]["sessions"]() as s:
+        assert s.scalar(select(Case).where(Case.title == "Half done")) is None
+
+
+def post_form(client, path: str, data: dict[str, str], *, form_index: int = 0, page: str | None = None):
+    html = text(client.get(page or path))
+    return client.post(path, data={**tokens(html, form_index), **data})
+
+
+def action_form(client, reference: str, trigger: str, data: dict[str, str]):
+    path = f"/cases/{reference}/actions/{trigger}"
+    html = text(client.get(path))
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    return client.post(path, data={**tokens(html), "version": version, **data})
+
+
+def button(client, reference: str, trigger: str):
+    """Press the case page's button for a trigger that records nothing."""
+    html = text(client.get(f"/cases/{reference}"))
+    form = re.search(rf'action="/cases/{reference}/actions/{trigger}"(.*?)</form>', html, re.S).group(1)
+    return client.post(f"/cases/{reference}/actions/{trigger}", data={
+        "csrf_token": CSRF.search(form).group(1), "form_token": TOKEN.search(form).group(1),
+        "version": re.search(r'name="version" value="(\d+)"', form).group(1)})
+
+
+def test_the_whole_journey_through_the_pages(app, seeded, api_clock):
+    fiji, reviewer, approver = app.test_client(), app.test_client(), app.test_client()
+    sign_in(fiji, seeded.fiji)
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    as_staff(approver, seeded.approver, api_clock)
+    ref = seeded.fiji_draft
+    assert button(fiji, ref, "submit").status_code == 303
+    # the reviewer asks for information; the State answers it
+    response = action_form(reviewer, ref, "return_to_state", {"questions": "Which islands?"})
+    assert response.status_code == 303, text(response)
+    page = text(fiji.get(f"/cases/{ref}"))
+    assert "OHCHR is waiting for your reply" in page and "Which islands?" in page
+    assert action_form(fiji, ref, "resubmit", {"reply": "Three outer islands."}).status_code == 303
+    # review, then the four-eyes approval by someone else
+    response = action_form(reviewer, ref, "review", {"assessment": "Sound.", "recommendation": "approve"})
+    assert response.status_code == 303
+    assert "Sound." not in text(fiji.get(f"/cases/{ref}"))  # internal record fields stay inside
+    response = action_form(approver, ref, "approve", {"approved_amount-amount": "5000",
+                                                      "approved_amount-currency": "USD"})
+    assert response.status_code == 303, text(response)
+    response = action_form(reviewer, ref, "deliver", {
+        "start_date": "2026-03-02", "end_date": "2026-03-01", "activities": "Workshops",
+        "amount-amount": "5000", "amount-currency": "USD"})
+    assert response.status_code == 422 and "must not be before" in text(response)
+    response = action_form(reviewer, ref, "deliver", {
+        "start_date": "2026-03-02", "end_date": "2026-03-20", "activities": "Workshops",
+        "amount-amount": "5000", "amount-currency": "USD"})
+    assert response.status_code == 303
+    # the State's feedback is offered to the evaluation
+    response = post_form(fiji, f"/cases/{ref}/feedback", {"body": "Very useful workshops."},
+                         page=f"/cases/{ref}", form_index=_form_index(fiji, ref, "feedback"))
+    assert response.status_code == 303, text(response)
+    evaluation = text(reviewer.get(f"/cases/{ref}/actions/evaluate"))
+    assert "Very useful workshops." in evaluation
+    response = action_form(reviewer, ref, "evaluate", {"rating": "satisfactory", "findings": "Done well.",
+                                                       "state_feedback": "Very useful workshops."})
+    assert response.status_code == 303
+    final = text(fiji.get(f"/cases/{ref}"))
+    assert "Completed" in final and "What you can do now" not in final
+
+
+def _form_index(client, reference: str, suffix: str) -> int:
+    html = text(client.get(f"/cases/{reference}"))
+    actions = re.findall(r'<form method="post"[^>]*action="([^"]+)"', html)
+    forms_with_tokens = [a for a in actions]
+    return forms_with_tokens.index(f"/cases/{reference}/{suffix}")
+
+
+def test_a_stale_page_says_the_case_changed_and_saves_nothing(app, seeded, api_clock):
+    fiji = app.test_client()
+    sign_in(fiji, seeded.fiji)
+    ref = seeded.fiji_returned
+    old = text(fiji.get(f"/cases/{ref}/edit"))
+    other = app.test_client()
+    sign_in(other, seeded.fiji)
+    first = post_form(other, f"/cases/{ref}/edit", {"title": "Changed elsewhere", "action": "save",
+                                                    "version": _version(old)})
+    assert first.status_code == 303
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', old).group(1)
+    stale = fiji.post(f"/cases/{ref}/edit", data={**tokens(old), "version": version,
+                                                   "title": "My older edit", "action": "save"})
+    html = text(stale)
+    assert stale.status_code == 409
+    assert "This case changed while you had the page open" in html and 'value="My older edit"' in html
+    with app.extensions["tacase"]["sessions"]() as s:
+        assert s.scalar(select(Case.title).where(Case.reference == ref)) == "Changed elsewhere"
+
+
+def test_comments_internal_and_to_the_state(app, seeded, api_clock):
+    reviewer, fiji = app.test_client(), app.test_client()
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    sign_in(fiji, seeded.fiji)
+    ref = seeded.fiji_returned
+    index = _form_index(reviewer, ref, "comments")
+    sent = post_form(reviewer, f"/cases/{ref}/comments",
+                     {"body": "Budget looks high", "visibility": "internal"},
+                     page=f"/cases/{ref}", form_index=index)
+    assert sent.status_code == 303
+    index = _form_index(reviewer, ref, "comments")
+    sent = post_form(reviewer, f"/cases/{ref}/comments",
+                     {"body": "Please add a timeline", "visibility": "state"},
+                     page=f"/cases/{ref}", form_index=index)
+    assert sent.status_code == 303
+    state_page = text(fiji.get(f"/cases/{ref}"))
+    assert "Please add a timeline" in state_page and "Budget looks high" not in state_page
+    index = _form_index(fiji, ref, "comments")
+    empty = post_form(fiji, f"/cases/{ref}/comments", {"body": ""}, page=f"/cases/{ref}", form_index=index)
+    assert empty.status_code == 422 and "Write the comment." in text(empty)
+
+
+def test_assignment_and_the_board_reads_only(app, seeded, api_clock):
+    reviewer, board = app.test_client(), app.test_client()
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    as_staff(board, seeded.board, api_clock)
+    ref = seeded.samoa_case
+    index = _form_index(reviewer, ref, "assignee")
+    html = text(reviewer.get(f"/cases/{ref}"))
+    reviewer_id = re.search(r'<option value="(\d+)">[^<]*&lt;reviewer@example.org&gt;', html).group(1)
+    response = post_form(reviewer, f"/cases/{ref}/assignee", {"assignee": reviewer_id,
+                                                              "version": _version(html)},
+                         page=f"/cases/{ref}", form_index=index)
+    assert response.status_code == 303, text(response)
+    assert "reviewer@example.org" not in text(board.get(f"/cases/{ref}")).split("Assigned to")[0]
+    page = text(board.get(f"/cases/{ref}"))
+    assert "<form method=\"post\" action=\"/cases" not in page
+    assert board.post(f"/cases/{ref}/comments", data={"body": "x"}).status_code == 403
+    with app.extensions["tacase"]["sessions"]() as s:
+        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "case.assigned")) is not None
+        assert s.scalar(select(Comment)) is None
+
+
+def _version(html: str) -> str:
+    return re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def upload(client, reference: str, content: bytes, name: str):
+    import io
+
+    index = _form_index(client, reference, "documents")
+    html = text(client.get(f"/cases/{reference}"))
+    return client.post(f"/cases/{reference}/documents", content_type="multipart/form-data",
+                       data={**tokens(html, index), "file": (io.BytesIO(content), name)})
+
+
+def test_upload_and_download_a_document(app, seeded, api_clock):
+    fiji, reviewer = app.test_client(), app.test_client()
+    sign_in(fiji, seeded.fiji)
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    ref = seeded.fiji_returned
+    response = upload(fiji, ref, PDF, "Budget détaillé.pdf")
+    assert response.status_code == 303, text(response)
+    page = text(reviewer.get(f"/cases/{ref}"))
+    link = re.search(rf'href="(/cases/{ref}/documents/\d+)"', page).group(1)
+    assert "Budget détaillé.pdf" in page and "PDF" in page
+    download = reviewer.get(link)
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''Budget%20d%C3%A9taill%C3%A9.pdf" in download.headers["Content-Disposition"]
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    download.close()  # sent from an open file
+    with app.extensions["tacase"]["sessions"]() as s:
+        actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("document.%"))))
+    assert actions == {"document.uploaded", "document.downloaded"}
+    other = app.test_client()
+    sign_in(other, seeded.samoa)
+    assert other.get(link).status_code == 404
+
+
+def test_a_bad_upload_is_refused_with_a_reason(app, seeded, api_clock):
+    fiji = app.test_client()
+    sign_in(fiji, seeded.fiji)
+    ref = seeded.fiji_returned
+    response = upload(fiji, ref, b"MZ\x90\x00 not really a pdf", "report.pdf")
+    assert response.status_code == 415
+    assert "is not a PDF, DOCX, XLSX, ODT, PNG or JPEG document" in text(response)
+    empty = upload(fiji, ref, b"", "empty.pdf")
+    assert empty.status_code in (422, 415)
+    assert "No documents yet." in text(fiji.get(f"/cases/{ref}"))
+
+
+def test_an_upload_above_the_limit_is_refused_with_413(fresh_db, api_clock):
+    from tests.api.conftest import make_app
+    from tests.web.seed import populate
+
+    app = make_app(fresh_db, api_clock, TACASE_MAX_UPLOAD_BYTES="2048")
+    try:
+        seeded = populate(app.extensions["tacase"]["sessions"], api_clock)
+        fiji = app.test_client()
+        sign_in(fiji, seeded.fiji)
+        response = upload(fiji, seeded.fiji_returned, PDF + b"0" * 4096, "big.pdf")
+        assert response.status_code == 413
+        assert "larger than the limit" in text(response)
+    finally:
+        app.extensions["tacase"]["engine"].dispose()
+
+
+def test_pages_are_html_errors_not_json(client, seeded):
+    sign_in(client, seeded.fiji)
+    missing = client.get("/cases/NOPE-1")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "Page not found" in text(missing)
+    other = client.get(f"/cases/{seeded.samoa_case}")
+    assert other.status_code == 404  # another State's case does not exist for Fiji
+    assert client.get("/api/v1/cases/NOPE-1").mimetype == "application/json"
