@@ -9,14 +9,12 @@ from sqlalchemy.orm import Session
 
 from tacase.db.models import User, UserSession
 from tacase.services import audit_log
+from tacase.services.accounts import LOCALES
 from tacase.services.actors import Actor
 from tacase.services.auth import MFA_ISSUER, begin_mfa_enrolment
 from tacase.services.clock import Clock
 from tacase.services.errors import Conflict, NotFound, ValidationFailed
 from tacase.services.passwords import hash_password, password_problems, verify_password
-
-# The languages people may choose; the web pages have catalogs for each.
-LOCALES: tuple[str, ...] = ("en", "fr", "es")
 
 
 def own_user(session: Session, actor: Actor) -> User:

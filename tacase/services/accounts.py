@@ -19,6 +19,9 @@ from tacase.services.passwords import hash_password, password_problems
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
+# The languages people may choose for their pages and mails; the web pages have a catalog for each.
+LOCALES: tuple[str, ...] = ("en", "fr", "es")
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -39,6 +42,7 @@ def check_roles(roles: list[str] | tuple[str, ...], state_code: str | None) -> d
 def create_user(
     session: Session, actor: Actor, clock: Clock, *, email: str, roles: list[str],
     password: str | None, display_name: str | None = None, state_code: str | None = None,
+    locale: str = "en",
 ) -> User:
     if not (actor.is_system or ADMIN in actor.roles):
         raise Forbidden("only an administrator may create accounts")
@@ -48,6 +52,8 @@ def create_user(
         errors["email"] = ["must be an e-mail address"]
     elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         errors["email"] = ["an account with this e-mail exists already"]
+    if locale not in LOCALES:
+        errors["locale"] = [f"choose one of: {', '.join(LOCALES)}"]
     if password is not None:
         problems = password_problems(password, email=email)
         if problems:
@@ -58,12 +64,13 @@ def create_user(
     user = User(
         email=email, display_name=(display_name or email.split("@")[0]).strip()[:200],
         password_hash=hash_password(password) if password is not None else None,
-        state_code=state_code, is_active=True, locale="en", created_at=now, updated_at=now,
+        state_code=state_code, is_active=True, locale=locale, created_at=now, updated_at=now,
         role_rows=[UserRole(role=r) for r in dict.fromkeys(roles)],
     )
     session.add(user)
     session.flush()
     audit_log.record(session, actor, now, "user.created", data={
         "user_id": user.id, "email": email, "roles": sorted(set(roles)), "state": state_code,
+        "locale": locale,
     })
     return user

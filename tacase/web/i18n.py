@@ -9,10 +9,11 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import Babel, format_datetime, get_locale
 
+from tacase.services.accounts import LOCALES
 from tacase.web.context import principal, runtime
 
 # The languages the web pages have catalogs for (tacase/translations); English is the source text.
-WEB_LOCALES = ("en", "fr", "es")
+WEB_LOCALES = LOCALES
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 

@@ -27,7 +27,7 @@ from flask import Flask
 from tacase.services.clock import FixedClock
 from tests.api import matrix_account, matrix_admin, matrix_audit, matrix_cases, matrix_queue
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app
-from tests.api.matrix_common import PAGE, PRINCIPALS, Check, req
+from tests.api.matrix_common import PRINCIPALS, Check, req
 
 OWN_STATE, OTHER_STATE = "FJI", "WSM"
 FOCAL = "state_focal_point"

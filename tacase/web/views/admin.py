@@ -234,9 +234,7 @@ def admin_user_new() -> Any:
     def work() -> str:
         user = create_user(db(), actor(), clock_fn(), email=form.email.data, roles=form.roles.data,
                            password=form.password.data, display_name=form.display_name.data or None,
-                           state_code=form.state.data or None)
-        # The service has no language parameter; set in the same transaction as the account.
-        user.locale = form.language.data if form.language.data in WEB_LOCALES else "en"
+                           state_code=form.state.data or None, locale=form.language.data or "en")
         return url_for("web.admin_user", user_id=user.id)
 
     try:

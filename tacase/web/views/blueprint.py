@@ -69,7 +69,7 @@ def _require_sign_in() -> Any:
 
 
 # What an account that still has to set up two-factor authentication may open.
-MFA_SETUP_PAGES = frozenset({"web.sign_out", "web.mfa_setup", "web.mfa_qr"})
+MFA_SETUP_PAGES = frozenset({"web.sign_out", "web.mfa_setup"})
 
 
 @bp.after_request
