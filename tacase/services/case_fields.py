@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from tacase.audit.canonical import jsonable
 from tacase.db.models import Case, CaseRecommendation
 from tacase.engine.casefields import COMMON_FIELDS, FUNDING_SOURCES, RECOMMENDATION_MECHANISMS
@@ -147,10 +149,26 @@ def check_dates(values: dict[str, Any]) -> None:
         raise ValidationFailed({"planned_end": ["must not be before the planned start"]})
 
 
+def _replace_recommendations(case: Case, items: list[dict[str, Any]]) -> None:
+    """New rows for the list; the old ones are deleted first, as (case, position) is unique and a
+    flush would otherwise insert the new rows before deleting the old."""
+    old = [dict(mechanism=r.mechanism, document_symbol=r.document_symbol, paragraph=r.paragraph)
+           for r in case.recommendations]
+    if old == items:
+        return
+    session = object_session(case)
+    if case.recommendations and session is not None and case.id is not None:
+        case.recommendations = []
+        session.flush()
+    case.recommendations = [CaseRecommendation(position=i, **rec) for i, rec in enumerate(items)]
+
+
 def apply_fields(case: Case, definition: WorkflowDefinition, clean: dict[str, Any]) -> dict[str, Any]:
     """Write clean values onto the case; return {field: [old, new]} for what actually changed."""
     before = field_values(case, definition)
     declared = {spec.name for spec in definition.fields}
+    if "recommendations" in clean:
+        _replace_recommendations(case, clean["recommendations"] or [])
     extra = dict(case.extra or {})
     for name, value in clean.items():
         if name in declared:
@@ -162,9 +180,7 @@ def apply_fields(case: Case, definition: WorkflowDefinition, clean: dict[str, An
             case.budget_amount = value["amount"] if value else None
             case.budget_currency = value["currency"] if value else None
         elif name == "recommendations":
-            case.recommendations = [
-                CaseRecommendation(position=i, **rec) for i, rec in enumerate(value or [])
-            ]
+            pass  # replaced above, before any other change reaches the row
         elif name in _COMPOUND:
             setattr(case, name, value or [])
         elif name in _TEXT_DEFAULTS:

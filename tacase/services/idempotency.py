@@ -82,6 +82,14 @@ def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: 
     return Claim(NEW, row.id)
 
 
+def completed_location(session: Session, user_id: int, key: str, now: dt.datetime) -> str | None:
+    """Where a request that used this key (and finished) went; None when it is unused or expired."""
+    row = session.scalar(select(IdempotencyKey).where(
+        IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
+        IdempotencyKey.response_status.is_not(None), IdempotencyKey.created_at > now - RETENTION))
+    return (row.response_location or "/") if row is not None else None
+
+
 def complete(session: Session, record_id: int, status: int, body: Any, location: str | None) -> None:
     row = session.get(IdempotencyKey, record_id)
     if row is not None:

@@ -15,7 +15,8 @@ STATE_AND_OFFICE_POSTS = (302, 400, 404, 400, 400, 403, 400)
 
 ENTRIES: dict[tuple[str, str], Check] = {
     ("/cases/new", "GET"): req(FOCAL_POINTS),
-    ("/cases/new/<wtype>", "GET"): req(FOCAL_POINTS, wtype="upr_fund"),
+    # The form's one-time token goes into its address first.
+    ("/cases/new/<wtype>", "GET"): req((302, 302, 302, 403, 403, 403, 403), wtype="upr_fund"),
     ("/cases/new/<wtype>", "POST"): req((302, 400, 400, 403, 403, 403, 403), wtype="upr_fund",
                                         body={"title": "Matrix"}),
     (CASE, "GET"): req(CASE_PAGE, reference="{case}"),

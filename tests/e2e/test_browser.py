@@ -59,7 +59,7 @@ def test_a_reviewer_must_give_a_code(page, live_server, screenshot):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Authenticator code").fill(s.reviewer.code(live_server.clock))
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Cases"
+    assert page.get_by_role("heading", level=1).inner_text() == "Work queue"
     assert s.samoa_case in page.content() and s.fiji_returned in page.content()
     screenshot(page, "cases")
 

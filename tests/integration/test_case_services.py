@@ -98,6 +98,24 @@ def test_edit_draft_only_by_requesting_state(session, make, people, clock):
         cases.update_case(session, people["reviewer"], clock, case.reference, {"title": "x"})
 
 
+def test_edit_with_recommendations_sent_again_or_changed(session, make, people, clock):
+    """Edits that carry the recommendations (as every form does) replace the rows, one version each."""
+    recs = [{"mechanism": "upr", "document_symbol": "A/HRC/43/8", "paragraph": "98.12"},
+            {"mechanism": "treaty_body", "document_symbol": "CEDAW/C/FJI/CO/5", "paragraph": None}]
+    case = make.draft(people["fji"], title="Old", recommendations=recs)
+    cases.update_case(session, people["fji"], clock, case.reference,
+                      {"title": "New", "recommendations": recs})
+    assert case.version == 2
+    assert [r.document_symbol for r in case.recommendations] == ["A/HRC/43/8", "CEDAW/C/FJI/CO/5"]
+    changed = [recs[1], {"mechanism": "special_procedure", "document_symbol": "A/HRC/50/2", "paragraph": "4"}]
+    cases.update_case(session, people["fji"], clock, case.reference,
+                      {"title": "Newer", "recommendations": changed})
+    session.flush()
+    assert case.version == 3
+    assert [(r.position, r.document_symbol) for r in case.recommendations] == [
+        (0, "CEDAW/C/FJI/CO/5"), (1, "A/HRC/50/2")]
+
+
 def test_edit_with_stale_version_conflicts(session, make, people, clock):
     case = make.draft(people["fji"])
     with pytest.raises(Conflict):

@@ -30,7 +30,7 @@ def test_a_focal_point_opens_a_draft_then_sends_it(client, seeded):
     sign_in(client, seeded.fiji)
     types = client.get("/cases/new")
     assert types.status_code == 200 and "/cases/new/upr_fund" in text(types)
-    page = client.get("/cases/new/upr_fund")
+    page = client.get("/cases/new/upr_fund", follow_redirects=True)
     html = text(page)
     assert page.status_code == 200
     assert 'for="title"' in html and 'for="upr_cycle"' in html and 'id="budget-amount"' in html
@@ -47,7 +47,7 @@ def test_a_focal_point_opens_a_draft_then_sends_it(client, seeded):
 
 def test_sending_an_incomplete_request_names_the_missing_fields_and_keeps_the_typing(client, seeded, app):
     sign_in(client, seeded.fiji)
-    html = text(client.get("/cases/new/upr_fund"))
+    html = text(client.get("/cases/new/upr_fund", follow_redirects=True))
     response = client.post("/cases/new/upr_fund", data={**tokens(html), "title": "Half done",
                                                         "upr_cycle": "11", "action": "submit"})
     page = text(response)
@@ -266,3 +266,16 @@ def test_pages_are_html_errors_not_json(client, seeded):
     other = client.get(f"/cases/{seeded.samoa_case}")
     assert other.status_code == 404  # another State's case does not exist for Fiji
     assert client.get("/api/v1/cases/NOPE-1").mimetype == "application/json"
+
+
+def test_the_request_form_opened_again_after_sending_goes_to_the_request(client, seeded):
+    sign_in(client, seeded.fiji)
+    first = client.get("/cases/new/upr_fund")
+    assert first.status_code == 302 and "?form=" in first.headers["Location"]
+    form_url = first.headers["Location"]
+    html = text(client.get(form_url))
+    saved = client.post("/cases/new/upr_fund", data={**tokens(html), "title": "Once only", "action": "save"})
+    back = client.get(form_url)  # Back, or a reload of the form page
+    assert back.status_code == 303 and back.headers["Location"] == saved.headers["Location"]
+    assert "already been sent" in text(client.get(back.headers["Location"]))
+    assert client.get("/cases/new/nope?form=abc").status_code == 404

@@ -309,5 +309,5 @@ def field_errors(form: CaseFormBase) -> list[tuple[str, str]]:
     for plan, _spec in form.plans:
         field = form[plan.name]
         target = field.form.amount if isinstance(field, FormField) else field
-        out.extend((target.id, message) for message in target.errors or [])
+        out.extend((target.id, f"{field.label.text}: {message}") for message in target.errors or [])
     return out

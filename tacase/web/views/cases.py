@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -211,7 +211,16 @@ def new_request(wtype: str) -> Any:
     definition = _definition_or_404(wtype)
     form = case_form_class(definition)()
     if request.method == "GET":
-        return render_template("web/case_form.html", form=_fresh(form), definition=definition, case=None,
+        # The token is in the page's address, so that Back or a reload of the form page brings the
+        # same token: sending it again then opens no second request.
+        token = request.args.get("form")
+        if once.token_problem(token):
+            return redirect(url_for("web.new_request", wtype=wtype, form=once.new_token()))
+        if (went := once.already_sent(token)) is not None:
+            flash(_("That form had already been sent; it was not sent twice."))
+            return redirect(went, 303)
+        form.form_token.data = token
+        return render_template("web/case_form.html", form=form, definition=definition, case=None,
                                problem=None, can_submit=True)
     if not form.validate() or (token := _token_or_400(form)) is None:
         return bad_form_page()

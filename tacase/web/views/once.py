@@ -27,6 +27,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def already_sent(token: str) -> str | None:
+    """Where the form with this token went, if it was sent already (a page opened again by Back)."""
+    return idempotency.completed_location(db(), actor().id, PREFIX + token, clock())
+
+
 def token_problem(token: str | None) -> bool:
     return not token or len(token) > 64 or not token.replace("-", "").replace("_", "").isalnum()
 
