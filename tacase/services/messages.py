@@ -2,6 +2,10 @@
 
 Pure: no database, no Flask. The caller picks the audience and passes only what that audience may
 read; a context for the State cannot even hold a staff label or an assignee, so none can leak.
+
+Every mail is written in its recipient's language (the web pages' catalogs in tacase/translations,
+English when there is none). Status and field labels come from the workflow files in English and are
+translated here, as the pages do, so a context always carries the English source text.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -24,18 +31,42 @@ STATE_KINDS = ("status_change", "information_request", "state_reminder", "last_n
 OFFICE_KINDS = ("assignment", "reminder", "overdue", "escalation")
 KINDS = STATE_KINDS + OFFICE_KINDS
 
-# Dates are written in English, like the templates; the zone name says whose wall clock it is.
-_LOCALE = "en"
+# The languages a user may choose (tacase.services.accounts.LOCALES); anything else reads English.
+LANGUAGES = ("en", "fr", "es")
+DEFAULT_LANGUAGE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalogs (`make translations` looks for N_); it is translated when a mail
+    is rendered, in the recipient's language."""
+    return message
+
+
 _SUBJECTS = {
-    "status_change": "{reference}: {public_status}",
-    "information_request": "{reference}: OHCHR asks for information",
-    "assignment": "{reference} is assigned to you",
-    "reminder": "Reminder: {reference} is due {due_day}",
-    "overdue": "Overdue: {reference}",
-    "escalation": "Escalated: {reference} is overdue",
-    "state_reminder": "Reminder: your reply on {reference} is due {due_day}",
-    "last_notice": "Last notice: your reply on {reference} was due {due_day}",
+    "status_change": N_("%(reference)s: %(public_status)s"),
+    "information_request": N_("%(reference)s: OHCHR asks for information"),
+    "assignment": N_("%(reference)s is assigned to you"),
+    "reminder": N_("Reminder: %(reference)s is due %(due_day)s"),
+    "overdue": N_("Overdue: %(reference)s"),
+    "escalation": N_("Escalated: %(reference)s is overdue"),
+    "state_reminder": N_("Reminder: your reply on %(reference)s is due %(due_day)s"),
+    "last_notice": N_("Last notice: your reply on %(reference)s was due %(due_day)s"),
 }
+# The same without a date: a whole sentence each, since "soon" and a date do not read alike in every language.
+_SUBJECTS_UNDATED = {
+    "reminder": N_("Reminder: %(reference)s is due soon"),
+    "state_reminder": N_("Reminder: your reply on %(reference)s is due soon"),
+    "last_notice": N_("Last notice: your reply on %(reference)s was due soon"),
+}
+# Why someone gets a mail, for its footer: the caller passes one of these, in English.
+REASON_ASSIGNEE = N_("You receive this because the case is assigned to you.")
+REASON_UNASSIGNED = N_("You receive this because nobody is assigned to the case and your role can act on it.")
+REASON_APPROVER = N_("You receive this as an approver: overdue steps are escalated to you.")
+REASON_FOCAL_POINT = N_("You receive this as a focal point of %(state)s for its requests to OHCHR.")
+# Dates as each language writes them; the zone name says whose wall clock it is.
+_DAY = {"en": "d MMMM y", "fr": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
+_WEEKDAY = {"en": "EEEE d MMMM y", "fr": "EEEE d MMMM y", "es": "EEEE, d 'de' MMMM 'de' y"}
 MAX_SUBJECT = 300
 
 
@@ -46,16 +77,18 @@ class MailContext:
     recipient_name: str
     reference: str
     title: str
-    public_status: str
+    public_status: str  # labels in English, as the workflow file has them
     link: str
-    reason: str  # why this person gets the mail, for the footer
+    reason: str  # why this person gets the mail, for the footer (English; see REASON_*)
     timezone: str
     staff_status: str | None = None
     previous_status: str | None = None  # public label, for status changes
     due_at: dt.datetime | None = None
     due_party: str | None = None
-    fields: tuple[tuple[str, str], ...] = ()  # (label, value) recorded by the transition
+    # (label, value) recorded by the transition; values as recorded, written out in the mail's language
+    fields: tuple[tuple[str, Any], ...] = ()
     assignee_name: str | None = None
+    locale: str = DEFAULT_LANGUAGE  # the recipient's language
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,53 +115,86 @@ class DigestItem:
     html: str  # a fragment rendered by render(), already escaped
 
 
+def language(locale: str | None) -> str:
+    return locale if locale in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translations(locale: str | None) -> NullTranslations:
+    return _catalog(language(locale))
+
+
 @functools.cache
-def _environment() -> Environment:
-    return Environment(
+def _catalog(language_: str) -> NullTranslations:
+    if language_ == DEFAULT_LANGUAGE:
+        return NullTranslations()  # English is the source text
+    return Translations.load(str(TRANSLATIONS), [language_], domain="messages")
+
+
+def translate(locale: str, message: str, **values: Any) -> str:
+    text = translations(locale).gettext(message) if message else message
+    return text % values if values else text
+
+
+@functools.cache
+def _environment(locale: str) -> Environment:
+    env = Environment(
         loader=PackageLoader("tacase", "templates/mail"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,  # a misspelt variable fails the test suite, not a mail
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
-def format_due(instant: dt.datetime, timezone: str) -> str:
+def format_due(instant: dt.datetime, timezone: str, locale: str = DEFAULT_LANGUAGE) -> str:
     """'Friday 13 March 2026, 17:00 (Europe/Zurich)': the duty station's wall clock, named."""
-    return (format_datetime(instant, "EEEE d MMMM y, HH:mm", tzinfo=ZoneInfo(timezone), locale=_LOCALE)
+    language_ = language(locale)
+    return (format_datetime(instant, f"{_WEEKDAY[language_]}, HH:mm", tzinfo=ZoneInfo(timezone),
+                            locale=language_)
             + f" ({timezone})")
 
 
-def _due_day(instant: dt.datetime | None, timezone: str) -> str:
-    if instant is None:
-        return "soon"
-    return format_date(instant.astimezone(ZoneInfo(timezone)).date(), "d MMMM y", locale=_LOCALE)
+def _due_day(instant: dt.datetime, timezone: str, locale: str) -> str:
+    language_ = language(locale)
+    return format_date(instant.astimezone(ZoneInfo(timezone)).date(), _DAY[language_], locale=language_)
 
 
-def due_label(audience: str, party: str | None) -> str:
+def due_label(audience: str, party: str | None, locale: str = DEFAULT_LANGUAGE) -> str:
     """Whose deadline it is, said to the one reading."""
     if party == "state":
-        return "Your reply is due by" if audience == "state" else "The State's reply is due by"
-    return "OHCHR's step is due by" if audience == "state" else "Due by"
+        label = N_("Your reply is due by") if audience == "state" else N_("The State's reply is due by")
+    else:
+        label = N_("OHCHR's step is due by") if audience == "state" else N_("Due by")
+    return translate(locale, label)
 
 
-def format_value(value: Any) -> str:
-    """A recorded value as a person reads it."""
+def _amount(amount: Decimal | int, locale: str) -> str:
+    # As many decimals as were recorded: 50000.00 stays 50,000.00 (50 000,00 in French).
+    places = max(0, -int(amount.as_tuple().exponent)) if isinstance(amount, Decimal) else 0
+    return format_decimal(amount, "#,##0" + ("." + "0" * places if places else ""), locale=locale)
+
+
+def format_value(value: Any, locale: str = DEFAULT_LANGUAGE) -> str:
+    """A recorded value as a person reads it, in their language."""
+    language_ = language(locale)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return translate(language_, N_("yes") if value else N_("no"))
     if isinstance(value, dict) and set(value) == {"amount", "currency"}:
         amount = value["amount"]
         if isinstance(amount, Decimal | int):
-            return f"{value['currency']} {amount:,}"
+            return f"{value['currency']} {_amount(amount, language_)}"
         return f"{value['currency']} {amount}"
     if isinstance(value, dt.datetime):
-        return format_datetime(value, "d MMMM y, HH:mm", tzinfo=dt.UTC, locale=_LOCALE) + " (UTC)"
+        return format_datetime(value, f"{_DAY[language_]}, HH:mm", tzinfo=dt.UTC, locale=language_) + " (UTC)"
     if isinstance(value, dt.date):
-        return format_date(value, "d MMMM y", locale=_LOCALE)
+        return format_date(value, _DAY[language_], locale=language_)
     if isinstance(value, list | tuple):
-        return "; ".join(format_value(v) for v in value)
+        return "; ".join(format_value(v, language_) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+        return "; ".join(f"{k}: {format_value(v, language_)}" for k, v in value.items())
     return str(value)
 
 
@@ -145,15 +211,31 @@ def _tidy(text: str) -> str:
 
 
 def render(ctx: MailContext) -> Rendered:
-    env = _environment()
-    subject = _one_line(_SUBJECTS[ctx.kind].format(
-        reference=ctx.reference, public_status=ctx.public_status,
-        due_day=_due_day(ctx.due_at, ctx.timezone)))
+    locale = language(ctx.locale)
+    env, catalog = _environment(locale), translations(locale)
+
+    def gettext(text: str | None) -> str | None:
+        return catalog.gettext(text) if text else text  # gettext("") would be the catalog's header
+
+    public_status = gettext(ctx.public_status) or ""
+    if ctx.due_at is None and ctx.kind in _SUBJECTS_UNDATED:
+        subject_text, due_day = _SUBJECTS_UNDATED[ctx.kind], ""
+    else:
+        subject_text = _SUBJECTS[ctx.kind]
+        due_day = _due_day(ctx.due_at, ctx.timezone, locale) if ctx.due_at is not None else ""
+    subject = _one_line(catalog.gettext(subject_text) % {
+        "reference": ctx.reference, "public_status": public_status, "due_day": due_day})
     values = {
         **asdict(ctx),
+        "locale": locale,
         "subject": subject,
-        "due": format_due(ctx.due_at, ctx.timezone) if ctx.due_at is not None else None,
-        "due_label": due_label(ctx.audience, ctx.due_party),
+        "public_status": public_status,
+        "previous_status": gettext(ctx.previous_status),
+        "staff_status": gettext(ctx.staff_status),
+        "reason": gettext(ctx.reason),
+        "fields": [(gettext(label), format_value(value, locale)) for label, value in ctx.fields],
+        "due": format_due(ctx.due_at, ctx.timezone, locale) if ctx.due_at is not None else None,
+        "due_label": due_label(ctx.audience, ctx.due_party, locale),
     }
     out: dict[str, str] = {}
     for layout in ("layout", "fragment"):
@@ -165,12 +247,16 @@ def render(ctx: MailContext) -> Rendered:
                     fragment_text=out["fragment.txt"], fragment_html=out["fragment.html"])
 
 
-def render_digest(recipient_name: str, items: Sequence[DigestItem]) -> Rendered:
-    env = _environment()
+def render_digest(recipient_name: str, items: Sequence[DigestItem],
+                  locale: str = DEFAULT_LANGUAGE) -> Rendered:
+    locale = language(locale)
+    env = _environment(locale)
     count = len(items)
-    subject = f"tacase: your daily summary ({count} update{'s' if count != 1 else ''})"
+    subject = translations(locale).ngettext(
+        "tacase: your daily summary (%(num)d update)", "tacase: your daily summary (%(num)d updates)",
+        count) % {"num": count}
     values = {
-        "subject": subject, "recipient_name": recipient_name,
+        "locale": locale, "subject": subject, "recipient_name": recipient_name,
         # The fragments were rendered (and escaped) by render() and stored by tacase itself.
         "items": [{"subject": i.subject, "text": i.text.strip(), "html": Markup(i.html)}  # noqa: S704
                   for i in items],

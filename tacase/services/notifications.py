@@ -37,7 +37,15 @@ from tacase.services.actors import Actor
 from tacase.services.cases import definition_of
 from tacase.services.clock import Clock
 from tacase.services.errors import Forbidden, NotFound, ValidationFailed
-from tacase.services.messages import MailContext, format_value, render
+from tacase.services.messages import (
+    REASON_APPROVER,
+    REASON_ASSIGNEE,
+    REASON_FOCAL_POINT,
+    REASON_UNASSIGNED,
+    MailContext,
+    render,
+    translate,
+)
 from tacase.services.outbox import gather_digests
 from tacase.services.runtime import runtime_of
 
@@ -77,10 +85,10 @@ def _link(session: Session, case: Case) -> str:
     return f"{runtime_of(session).public_url.rstrip('/')}/cases/{quote(case.reference)}"
 
 
-def _state_reason(case: Case) -> str:
+def _state_reason(case: Case, locale: str) -> str:
     state = requesting_state(case.state_code)
-    name = state.name() if state is not None else case.state_code
-    return f"You receive this as a focal point of {name} for its requests to OHCHR."
+    name = state.name(locale) if state is not None else case.state_code
+    return translate(locale, REASON_FOCAL_POINT, state=name)
 
 
 def _context(session: Session, case: Case, definition: WorkflowDefinition, kind: str, audience: str,
@@ -93,12 +101,13 @@ def _context(session: Session, case: Case, definition: WorkflowDefinition, kind:
         reference=case.reference, title=case.title or "", public_status=public,
         staff_status=staff if audience == "office" else None,
         link=_link(session, case), reason=reason, timezone=runtime_of(session).timezone,
-        due_at=case.due_at, due_party=case.due_party, **extra,
+        due_at=case.due_at, due_party=case.due_party, locale=user.locale, **extra,
     )
 
 
-def _visible_fields(specs: Iterable[FieldSpec], record: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((spec.label, format_value(record[spec.name])) for spec in specs
+def _visible_fields(specs: Iterable[FieldSpec], record: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    # The values as recorded: each mail writes them out in its reader's language.
+    return tuple((spec.label, record[spec.name]) for spec in specs
                  if spec.visible_to_state and spec.name in record and not is_blank(record[spec.name]))
 
 
@@ -131,10 +140,9 @@ def notify_transition(session: Session, case: Case, definition: WorkflowDefiniti
     fields = _visible_fields(transition.record if transition is not None else (), record or {})
     kind = "information_request" if information_request else "status_change"
     recipients = [u for u in _focal_points(session, case) if u.id != actor_id]
-    reason = _state_reason(case)
     for user in recipients:
         _deliver(session, user, case, _context(
-            session, case, definition, kind, "state", user, reason,
+            session, case, definition, kind, "state", user, _state_reason(case, user.locale),
             previous_status=old_def.public_label, fields=fields), now)
     return len(recipients)
 
@@ -148,8 +156,7 @@ def notify_assignment(session: Session, case: Case, assignee_id: int | None, now
         return 0
     definition = definition_of(session, case)
     _deliver(session, user, case, _context(
-        session, case, definition, "assignment", "office", user,
-        "You receive this because the case is assigned to you."), now)
+        session, case, definition, "assignment", "office", user, REASON_ASSIGNEE), now)
     return 1
 
 
@@ -159,24 +166,25 @@ def notify_deadline(session: Session, case: Case, kind: str, now: dt.datetime) -
         raise ValueError(f"unknown deadline event {kind!r}; known: {', '.join(DEADLINE_KINDS)}")
     definition = definition_of(session, case)
     extra: dict[str, Any] = {}
+    reason: str | None  # None: the State's, which names the State in each reader's language
     if kind in ("state_reminder", "last_notice"):
-        audience, recipients, reason = "state", _focal_points(session, case), _state_reason(case)
+        audience, recipients, reason = "state", _focal_points(session, case), None
     elif kind == "escalation":
         audience, recipients = "office", _active_users(session, [APPROVER])
-        reason = "You receive this as an approver: overdue steps are escalated to you."
+        reason = REASON_APPROVER
         assignee = session.get(User, case.assignee_id) if case.assignee_id is not None else None
         extra["assignee_name"] = (assignee.display_name or assignee.email) if assignee else None
     else:
         audience = "office"
         assignee = _active_user(session, case.assignee_id)
         if assignee is not None:
-            recipients, reason = [assignee], "You receive this because the case is assigned to you."
+            recipients, reason = [assignee], REASON_ASSIGNEE
         else:
             recipients = _office_for_step(session, case, definition)
-            reason = "You receive this because nobody is assigned to the case and your role can act on it."
+            reason = REASON_UNASSIGNED
     for user in recipients:
-        _deliver(session, user, case, _context(session, case, definition, kind, audience, user, reason,
-                                               **extra), now)
+        _deliver(session, user, case, _context(session, case, definition, kind, audience, user,
+                                               reason or _state_reason(case, user.locale), **extra), now)
     return len(recipients)
 
 

@@ -168,10 +168,13 @@ def gather_digests(session: Session, now: dt.datetime, *, recipient_id: int | No
     for message in waiting:
         groups.setdefault((message.recipient_id, message.to_address), []).append(message)
     user_ids = {uid for uid, _ in groups if uid is not None}
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+    people = {row.id: row for row in session.execute(
+        select(User.id, User.display_name, User.locale).where(User.id.in_(user_ids)))}
     for (user_id, address), messages in groups.items():
-        rendered = render_digest(names.get(user_id) or address, [
-            DigestItem(subject=m.subject, text=m.body_text, html=m.body_html) for m in messages])
+        person = people.get(user_id)
+        rendered = render_digest((person.display_name if person else None) or address, [
+            DigestItem(subject=m.subject, text=m.body_text, html=m.body_html) for m in messages],
+            locale=person.locale if person else "en")
         session.add(OutboxMessage(
             created_at=now, recipient_id=user_id, to_address=address, subject=rendered.subject,
             body_text=rendered.text, body_html=rendered.html, kind="digest", case_id=None,

@@ -317,3 +317,84 @@ def test_the_change_and_its_messages_commit_together(fresh_sessions, clock):
                                     data={"questions": QUESTIONS})
         s.commit()
     assert counts() == (3, 3, "returned")
+
+
+# --- in the reader's language ------------------------------------------------------------------------
+
+def speaking(session, who: Actor, locale: str) -> Actor:
+    session.get(User, who.id).locale = locale
+    session.flush()
+    return who
+
+
+def test_each_focal_point_reads_in_their_own_language(session, make, people, clock):
+    french, spanish = speaking(session, make.focal("FJI"), "fr"), speaking(session, make.focal("FJI"), "es")
+    case = submitted(session, make, people, clock)
+    ref = case.reference
+    [fr], [es], [en] = mails(session, french), mails(session, spanish), mails(session, people["fji2"])
+    assert fr.subject == f"{ref} : En cours d'examen" and es.subject == f"{ref}: En examen"
+    assert en.subject == f"{ref}: Under review"
+    assert f"Le statut du dossier {ref} est passé de « Projet » à « En cours d'examen »." in fr.body_text
+    assert f"La situación del expediente {ref} pasó de «Borrador» a «En examen»." in es.body_text
+    assert 'changed from "Draft" to "Under review"' in en.body_text
+    assert "point focal de votre État (Fidji)" in fr.body_text and "(Fidji)" in fr.body_html
+    assert "punto focal de su Estado (Fiji)" in es.body_text
+    assert "as a focal point of Fiji for its requests to OHCHR" in en.body_text
+    assert '<html lang="fr">' in fr.body_html and '<html lang="es">' in es.body_html
+    [note] = notes(session, french)
+    assert note.title == fr.subject and note.body.startswith("Le statut du dossier")
+
+    clock.advance(hours=2)
+    transitions.fire_transition(session, people["reviewer"], clock, ref, "return_to_state",
+                                data={"questions": QUESTIONS}, comment=INTERNAL)
+    fr, es, en = mails(session, french)[-1], mails(session, spanish)[-1], mails(session, people["fji2"])[-1]
+    assert fr.subject == f"{ref} : le HCDH demande des informations"
+    assert "Date limite de votre réponse : mercredi 1 avril 2026, 13:00 (Europe/Zurich)" in fr.body_text
+    assert "mercredi 1 avril 2026" in fr.body_html and "April" not in fr.body_text + fr.body_html
+    assert "Plazo para su respuesta: miércoles, 1 de abril de 2026, 13:00 (Europe/Zurich)" in es.body_text
+    assert "Wednesday 1 April 2026, 13:00 (Europe/Zurich)" in en.body_text
+    for mail in (fr, es):
+        assert QUESTIONS in mail.body_text and "What the State is asked to provide" not in mail.body_text
+        assert INTERNAL not in mail.body_text and INTERNAL not in mail.body_html
+        assert "ministry&#39;s letter" in mail.body_html  # escaped as ever
+
+    for kind in ("state_reminder", "last_notice"):
+        notifications.notify_deadline(session, case, kind, clock())
+    assert mails(session, french)[-1].subject == (
+        f"Dernier avis : votre réponse concernant {ref} était attendue au plus tard le 1 avril 2026")
+    assert mails(session, spanish)[-2].subject.startswith(f"Recordatorio: su respuesta sobre {ref}")
+    english = mails(session, people["fji2"])[-1]
+    assert english.subject == f"Last notice: your reply on {ref} was due 1 April 2026"
+
+
+def test_office_mails_follow_the_readers_language_too(session, make, people, clock):
+    speaking(session, people["reviewer2"], "fr")
+    speaking(session, people["approver"], "es")
+    case = submitted(session, make, people, clock)
+    assignment.assign(session, people["reviewer"], clock, case.reference, people["reviewer2"].id)
+    notifications.notify_deadline(session, case, "escalation", clock())
+    [assigned] = mails(session, people["reviewer2"])
+    assert assigned.subject == f"{case.reference} vous est attribué"
+    assert "Statut : En cours d'examen (personnel : Tri et examen)" in assigned.body_text
+    [escalated] = mails(session, people["approver"])
+    assert escalated.subject == f"Remitido a los aprobadores: {case.reference} está vencido"
+    assert "Recibe este mensaje como aprobador" in escalated.body_text
+
+
+def test_a_digest_is_written_in_its_readers_language(session, make, people, clock):
+    french = speaking(session, make.focal("FJI"), "fr")
+    session.get(User, french.id).daily_digest = True
+    session.get(User, people["fji2"].id).daily_digest = True
+    case = submitted(session, make, people, clock)
+    clock.advance(hours=1)
+    transitions.fire_transition(session, people["reviewer"], clock, case.reference, "return_to_state",
+                                data={"questions": QUESTIONS})
+    clock.advance(hours=20)
+    assert outbox.send_digests(session, clock) == {"digests": 2, "messages": 4}
+    digest = mails(session, french)[-1]
+    assert digest.subject == "tacase : votre résumé quotidien (2 mises à jour)"
+    assert digest.body_text.startswith("Bonjour ")
+    assert "Votre résumé tacase : 2 mises à jour." in digest.body_text
+    assert f"{case.reference} : le HCDH demande des informations" in digest.body_text
+    assert '<html lang="fr">' in digest.body_html and "Dear" not in digest.body_text + digest.body_html
+    assert mails(session, people["fji2"])[-1].subject == "tacase: your daily summary (2 updates)"

@@ -279,3 +279,45 @@ def test_the_request_form_opened_again_after_sending_goes_to_the_request(client,
     assert back.status_code == 303 and back.headers["Location"] == saved.headers["Location"]
     assert "already been sent" in text(client.get(back.headers["Location"]))
     assert client.get("/cases/new/nope?form=abc").status_code == 404
+
+
+def test_the_case_page_reads_the_same_number_of_rows_whatever_its_history(app, seeded, api_clock):
+    """No per-row queries: comments, documents, history and the people named in them load in bulk."""
+    from sqlalchemy import event
+
+    from tacase.db.models import User
+    from tacase.services import comments as comment_service
+    from tacase.services.actors import Actor
+
+    reviewer = app.test_client()
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    engine = app.extensions["tacase"]["engine"]
+
+    def statements(path: str) -> int:
+        seen: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert reviewer.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    ref = seeded.fiji_returned
+
+    def comment(count: int) -> None:
+        with app.extensions["tacase"]["sessions"]() as s:
+            people = [Actor.for_user(u) for u in s.scalars(select(User).where(User.email.in_(
+                [seeded.reviewer.email, seeded.approver.email, seeded.fiji.email])))]
+            for i in range(count):
+                comment_service.add_comment(s, people[i % 3], api_clock, ref, f"Comment {i}",
+                                            "state" if people[i % 3].is_state_user else "internal")
+            s.commit()
+
+    comment(1)
+    few = statements(f"/cases/{ref}")
+    comment(12)
+    assert statements(f"/cases/{ref}") == few
