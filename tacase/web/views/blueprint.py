@@ -82,9 +82,9 @@ def _no_store(response: Response) -> Response:
 
 def _navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     """(endpoint, label) of the pages this person may open, in the order of the menu."""
-    items = [("web.home", _("Home"))]
-    if STATE_FOCAL_POINT in roles:
-        items.append(("web.new_request_types", _("New request")))
+    items = []
+    if STATE_FOCAL_POINT in roles:  # the office's home is the work queue itself
+        items += [("web.home", _("Home")), ("web.new_request_types", _("New request"))]
     items.append(("web.queue", _("Cases") if roles & READERS_OF_ALL_CASES else _("All requests")))
     if roles & AUDITORS:
         items.append(("web.audit_log", _("Audit log")))
