@@ -321,3 +321,28 @@ def test_the_case_page_reads_the_same_number_of_rows_whatever_its_history(app, s
     few = statements(f"/cases/{ref}")
     comment(12)
     assert statements(f"/cases/{ref}") == few
+
+
+def test_a_form_still_being_handled_answers_409(app, seeded, api_clock):
+    """The second of two quick clicks, while the first still holds the token."""
+    import datetime as dt
+
+    from tacase.db.models import IdempotencyKey, User
+
+    fiji = app.test_client()
+    sign_in(fiji, seeded.fiji)
+    ref = seeded.fiji_returned
+    index = _form_index(fiji, ref, "comments")
+    html = text(fiji.get(f"/cases/{ref}"))
+    sent = tokens(html, index)
+    with app.extensions["tacase"]["sessions"]() as s:
+        user_id = s.scalar(select(User.id).where(User.email == seeded.fiji.email))
+        now = api_clock()
+        s.add(IdempotencyKey(user_id=user_id, key="form:" + sent["form_token"], endpoint="web.case_comment",
+                             request_hash="in flight", created_at=now,
+                             locked_until=now + dt.timedelta(minutes=1)))
+        s.commit()
+    response = fiji.post(f"/cases/{ref}/comments", data={**sent, "body": "Quick second click"})
+    assert response.status_code == 409 and "being sent already" in text(response)
+    with app.extensions["tacase"]["sessions"]() as s:
+        assert s.scalar(select(Comment)) is None

@@ -183,12 +183,7 @@ def _send(form: OnceForm, endpoint: str, work: Callable[[], str], done: str) -> 
         happened.append(True)
         return location
 
-    try:
-        response = once.run_once(form.form_token.data, endpoint, counted)
-    except once.AlreadySent:
-        return error_page(_("This form is being sent"), _(
-            "The same form is being sent already, from a double click perhaps. Wait a moment and "
-            "reload the page to see what was done."), 409)
+    response = once.run_once(form.form_token.data, endpoint, counted)  # AlreadySent: a 409 page
     if happened:
         flash(done)
     return response

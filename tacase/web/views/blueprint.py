@@ -15,6 +15,7 @@ from tacase.services.errors import Forbidden
 from tacase.web.auth import _is_public
 from tacase.web.context import actor, principal
 from tacase.web.views.forms import SignOutForm
+from tacase.web.views.once import AlreadySent
 
 bp = Blueprint("web", __name__, template_folder="../../templates")
 
@@ -53,6 +54,13 @@ def bad_form_page() -> tuple[str, int]:
     """A form without its CSRF or one-time token: expired, or sent from another site."""
     return error_page(_("The form could not be used"), _(
         "The form had expired or did not come from this site. Go back, reload the page and try again."), 400)
+
+
+@bp.errorhandler(AlreadySent)
+def _being_sent(_exc: AlreadySent) -> tuple[str, int]:
+    return error_page(_("This form is being sent"), _(
+        "The same form is being sent already, from a double click perhaps. Wait a moment and "
+        "reload the page to see what was done."), 409)
 
 
 @bp.before_request
