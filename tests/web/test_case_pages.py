@@ -346,3 +346,13 @@ def test_a_form_still_being_handled_answers_409(app, seeded, api_clock):
     assert response.status_code == 409 and "being sent already" in text(response)
     with app.extensions["tacase"]["sessions"]() as s:
         assert s.scalar(select(Comment)) is None
+
+
+def test_a_step_not_possible_yet_says_which_fields_by_their_labels(client, seeded):
+    sign_in(client, seeded.fiji)
+    html = text(client.get("/cases/new/upr_fund", follow_redirects=True))
+    saved = client.post("/cases/new/upr_fund",
+                        data={**tokens(html), "title": "Only a title", "action": "save"})
+    page = text(client.get(saved.headers["Location"]))
+    assert "Not possible yet: fill in first: Objectives, Activities, Expected results" in page
+    assert "UPR cycle of the recommendations" in page.split("Not possible yet")[1].split("</p>")[0]

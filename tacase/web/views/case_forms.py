@@ -160,6 +160,11 @@ def case_plans(definition: WorkflowDefinition) -> tuple[tuple[FieldPlan, FieldSp
     return tuple(plans)
 
 
+def field_labels(definition: WorkflowDefinition) -> dict[str, str]:
+    """Each field of the case by name, as the reader's language labels it."""
+    return {plan.name: gettext(plan.label) for plan, _spec in case_plans(definition)}
+
+
 class CaseFormBase(OnceForm):
     version = HiddenField()
     plans: tuple[tuple[FieldPlan, FieldSpec | None], ...] = ()

@@ -43,6 +43,7 @@ from tacase.web.views.case_forms import (
     case_form_class,
     case_plans,
     choice_label,
+    field_labels,
     fill_form,
     place_errors,
     read_form,
@@ -96,6 +97,24 @@ def _awaiting_state(case: Any, definition: WorkflowDefinition) -> dict[str, Any]
     return {"record": shown, "due_at": case.due_at}
 
 
+def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], values: dict[str, Any],
+                 labels: dict[str, str]) -> list[str]:
+    """Why a step cannot be taken yet, in the reader's terms: the fields by their labels."""
+    ctx = GuardContext(fields=values, actor_id=actor().id)
+    missing = [labels.get(name, name) for name in blocked_fields(transition.guards, ctx)]
+    out = []
+    for guard, why in failures:
+        if guard == "required_fields" and missing:
+            out.append(_("fill in first: %(fields)s", fields=", ".join(missing)))
+        elif guard == "dates_in_order":
+            out.append(_("the planned end must not be before the planned start"))
+        elif guard == "four_eyes":
+            out.append(_("you took part in an earlier step of this case: someone else decides (four eyes)"))
+        else:
+            out.append(why)
+    return out
+
+
 def _shown(plan: Any, value: Any) -> str:
     if plan.kind == "choice" and isinstance(value, str):
         return str(choice_label(value))
@@ -111,11 +130,13 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
     values = field_values(case, definition)
     fields = [(plan, _shown(plan, values.get(plan.name))) for plan, _spec in case_plans(definition)]
     _case, available = transitions.available_transitions(session, viewer, case.reference)
+    labels = field_labels(definition)
     actions = []
     for item in available:
         t = item.transition
         form = OnceForm(formdata=None)
-        actions.append({"transition": t, "blocked_by": item.blocked_by, "has_record": bool(t.record),
+        blocked = _why_blocked(t, item.blocked_by, values, labels) if item.blocked_by else []
+        actions.append({"transition": t, "blocked_by": blocked, "has_record": bool(t.record),
                         "form": _fresh(form)})
     office = bool(viewer.roles & CASE_WORKERS)
     state_user = speaks_for_state(viewer, case)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.reference import requesting_state
 from tacase.web.i18n import due, state_name
-from tacase.web.views.case_forms import field_errors, humanise
+from tacase.web.views.case_forms import field_errors, field_labels, humanise
 
 
 def show_value(value: Any) -> str:
@@ -101,8 +101,9 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
         else:
             title = str(ACTION_TEXT.get(action, action))
             if action == "case.updated":
-                changed = ", ".join(sorted((data.get("changes") or {}).keys()))
-                details.append((gettext("Fields changed"), changed.replace("_", " ")))
+                names = field_labels(definition)
+                changed = ", ".join(names.get(n, n.replace("_", " ")) for n in (data.get("changes") or {}))
+                details.append((gettext("Fields changed"), changed))
             elif action == "comment.added":
                 if data.get("kind") == "feedback":
                     title = gettext("The State's feedback")
