@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -140,6 +140,8 @@ def sign_in(email: str, password: str, totp: str | None) -> auth_service.LoginOu
             limits.failed(account, address)
         return outcome
     session.clear()  # a new session id at every sign-in: nothing from before carries over
+    # Flask-WTF keeps the request's CSRF token in `g` too; the next form gets one of the new session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     session[SESSION_KEY] = outcome.sid
     return outcome
 

@@ -188,3 +188,25 @@ def test_the_request_form_is_reached_and_shown_with_the_keyboard(page, live_serv
     page.keyboard.type("Typed without a mouse")
     assert title.input_value() == "Typed without a mouse"
     screenshot(page, "focus")
+
+
+def test_a_form_sent_after_the_session_ended_is_sent_after_signing_in_again(page, live_server, screenshot):
+    from tests.api.conftest import PASSWORD
+
+    s = live_server.seeded
+    title = "Typed while the session ran out"
+    sign_in_as(page, live_server, s.fiji)
+    page.goto(f"{live_server.url}/cases/new/upr_fund")
+    fill_request_form(page, title)
+    page.context.clear_cookies()  # the session ends while the person is still typing
+    page.get_by_role("button", name="Save draft").click()
+    assert "Your session had ended, so nothing was sent" in page.locator(".error-summary").inner_text()
+    screenshot(page, "session-ended")
+    page.get_by_label("E-mail address").fill(s.fiji.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Send what you typed").click()
+    screenshot(page, "sent-after-sign-in")
+    assert page.get_by_role("heading", level=1).inner_text().endswith(title)
+    fields = page.locator("dl.fields").inner_text()
+    assert "Legal aid law adopted" in fields and "40 paralegals certified" in fields  # lines kept

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from tacase.db.models import AuditEvent, Case, Comment
+from tests.api.conftest import PASSWORD
 from tests.web.conftest import sign_in
 
 TOKEN = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
@@ -356,3 +357,39 @@ def test_a_step_not_possible_yet_says_which_fields_by_their_labels(client, seede
     page = text(client.get(saved.headers["Location"]))
     assert "Not possible yet: fill in first: Objectives, Activities, Expected results" in page
     assert "UPR cycle of the recommendations" in page.split("Not possible yet")[1].split("</p>")[0]
+
+
+def test_a_form_sent_after_the_session_ended_keeps_what_was_typed(client, seeded, app):
+    sign_in(client, seeded.fiji)
+    html = text(client.get("/cases/new/upr_fund", follow_redirects=True))
+    client.post("/sign-out", data={"csrf_token": CSRF.search(html).group(1)})  # as an idle timeout would
+    typed = {**tokens(html), "title": "Typed <before> the timeout", "objectives": "Line one\nLine two",
+             "action": "save"}
+    answer = client.post("/cases/new/upr_fund", data=typed)
+    page = text(answer)
+    assert answer.status_code == 401 and "Your session had ended, so nothing was sent" in page
+    assert 'name="resume:title" value="Typed &lt;before&gt; the timeout"' in page
+    carried = dict(re.findall(r'name="(resume:[^"]+|resume_path)" value="([^"]*)"', page))
+    signed_in = client.post("/sign-in", data={
+        "csrf_token": CSRF.search(page).group(1), "email": seeded.fiji.email,
+        "password": PASSWORD,
+        **{k: v.replace("&lt;", "<").replace("&gt;", ">") for k, v in carried.items()}})
+    resend = text(signed_in)
+    assert signed_in.status_code == 200 and "Send what you typed" in resend
+    assert 'action="/cases/new/upr_fund"' in resend
+    fields = dict(re.findall(r'<input type="hidden" name="(?!csrf_token|form_token)([^"]+)" value="([^"]*)"',
+                             resend))
+    sent = client.post("/cases/new/upr_fund", data={**tokens(resend), **{
+        k: v.replace("&lt;", "<").replace("&gt;", ">") for k, v in fields.items()}})
+    assert sent.status_code == 303
+    with app.extensions["tacase"]["sessions"]() as s:
+        case = s.scalar(select(Case).where(Case.title == "Typed <before> the timeout"))
+        assert case is not None and case.objectives == "Line one\nLine two"
+
+
+def test_only_paths_on_this_site_are_resumed(client, seeded):
+    html = text(client.get("/sign-in"))
+    answer = client.post("/sign-in", data={
+        "csrf_token": CSRF.search(html).group(1), "email": seeded.fiji.email,
+        "password": PASSWORD, "resume_path": "//evil.example/x", "resume:title": "x"})
+    assert answer.status_code == 302  # signed in, nothing offered to send anywhere

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,26 +13,16 @@ from tacase.engine.roles import ADMIN, APPROVER, BOARD, REVIEWER, STATE_FOCAL_PO
 from tacase.services.errors import Forbidden
 from tacase.web.auth import _is_public
 from tacase.web.context import actor, principal
+from tacase.web.views import resume
 from tacase.web.views.forms import SignOutForm
 from tacase.web.views.once import AlreadySent
+from tacase.web.views.paths import safe_next  # noqa: F401 - re-exported for the pages
 
 bp = Blueprint("web", __name__, template_folder="../../templates")
 
 OFFICE = frozenset({REVIEWER, APPROVER})
 READERS_OF_ALL_CASES = frozenset({REVIEWER, APPROVER, BOARD, ADMIN})
 AUDITORS = frozenset({BOARD, ADMIN})
-
-
-def safe_next(target: str | None) -> str | None:
-    """A path on this site to return to after signing in, or None: never another site."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if any(ord(c) < 32 or c == "\\" for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def here() -> str:
@@ -70,6 +59,8 @@ def _require_sign_in() -> Any:
         return None
     p = principal()
     if p is None:
+        if resume.is_form_post():
+            return resume.sign_in_to_resume()  # what was typed is kept through the sign-in
         return redirect(url_for("web.sign_in", next=here()))
     if not p.mfa_satisfied and request.endpoint not in MFA_SETUP_PAGES:
         return redirect(url_for("web.mfa_setup"))

@@ -15,6 +15,7 @@ from tacase.web.auth import public, sign_out_current
 from tacase.web.auth import sign_in as attempt_sign_in
 from tacase.web.context import actor, clock, db
 from tacase.web.errors import ApiError
+from tacase.web.views import resume
 from tacase.web.views.blueprint import bp, safe_next
 from tacase.web.views.forms import SignInForm, SignOutForm
 
@@ -44,6 +45,7 @@ def sign_in() -> Any:
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("web/sign_in.html", form=form, problem=None)
     problem, status = None, 200
+    resume_path, resume_fields = resume.carried(request.form)
     if not form.validate():
         if form.csrf_token.errors:
             problem = _("The form had expired or did not come from this site. Please sign in again.")
@@ -62,10 +64,13 @@ def sign_in() -> Any:
             status = 429
         else:
             if outcome.failure is None:
+                if resume_path:
+                    return resume.resume_page(resume_path, resume_fields)
                 return redirect(safe_next(form.next.data) or url_for("web.home"))
             problem, status = _login_failure(form, outcome.failure.reason)
     form.next.data = safe_next(form.next.data) or ""
-    return render_template("web/sign_in.html", form=form, problem=problem), status
+    return render_template("web/sign_in.html", form=form, problem=problem, resume_path=resume_path,
+                           resume_fields=resume_fields), status
 
 
 @bp.post("/sign-out")
