@@ -65,12 +65,26 @@ def timed(calls, check) -> float:
     return (time.perf_counter() - start) / len(calls) * 1000
 
 
-def bench(url: str, n: int) -> dict[str, float]:
+def scratch_app(url: str) -> Flask:
+    """The app on empty tables made afresh: the URL must name a scratch database."""
     engine = make_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     engine.dispose()
-    app = create_app(load_config("testing", environ={"TACASE_DATABASE_URL": url}))
+    return create_app(load_config("testing", environ={"TACASE_DATABASE_URL": url}))
+
+
+def arguments(doc: str, cases: int) -> tuple[list[str], int]:
+    """The database URLs (a temporary SQLite file unless given) and the number of cases."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--url", action="append", help="database URL (repeatable); a scratch one")
+    parser.add_argument("--cases", type=int, default=cases)
+    args = parser.parse_args()
+    return args.url or [f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'bench.sqlite3')}"], args.cases
+
+
+def bench(url: str, n: int) -> dict[str, float]:
+    app = scratch_app(url)
     sessions = app.extensions["tacase"]["sessions"]
     with sessions.begin() as s:
         user = accounts.create_user(s, SYSTEM, utcnow, email="f@example.org", roles=["state_focal_point"],
@@ -99,14 +113,10 @@ def bench(url: str, n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", action="append", help="database URL (repeatable); a scratch one")
-    parser.add_argument("--cases", type=int, default=200)
-    args = parser.parse_args()
-    urls = args.url or [f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'bench.sqlite3')}"]
+    urls, cases = arguments(__doc__, 200)
     for url in urls:
-        f = bench(url, args.cases)
-        print(f"{url.split(':')[0]:<10} n={args.cases}")
+        f = bench(url, cases)
+        print(f"{url.split(':')[0]:<10} n={cases}")
         print(f"  list 25   bare {f['list_bare']:7.2f} ms   api {f['list_api']:7.2f} ms   "
               f"ratio {f['list_api'] / f['list_bare']:.1f}x")
         print(f"  fire      bare {f['fire_bare']:7.2f} ms   api {f['fire_api']:7.2f} ms   "

@@ -13,24 +13,17 @@ Absolute times drift on shared machines; the ratios are the figures to compare.
 
 from __future__ import annotations
 
-import argparse
-import os
-import tempfile
-
 import pyotp
 from flask import Flask, render_template_string
 from sqlalchemy import select
 
-from config import load_config
-from tacase.db.base import Base
 from tacase.db.models import Case, User
 from tacase.db.session import make_engine
 from tacase.services import accounts, auth, cases, transitions
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.clock import utcnow
-from tacase.web import create_app
 from tests.api.conftest import complete_fields
-from tests.benchmarks.bench_api import timed
+from tests.benchmarks.bench_api import arguments, scratch_app, timed
 
 TABLE = ("<table>{% for c in rows %}<tr><td>{{ c.reference }}</td><td>{{ c.title }}</td>"
          "<td>{{ c.status }}</td><td>{{ c.due_at }}</td></tr>{% endfor %}</table>")
@@ -58,11 +51,7 @@ def bare_app(url: str) -> Flask:
 
 
 def bench(url: str, n: int) -> dict[str, float]:
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    app = create_app(load_config("testing", environ={"TACASE_DATABASE_URL": url}))
+    app = scratch_app(url)
     sessions = app.extensions["tacase"]["sessions"]
     with sessions.begin() as s:
         focal = Actor.for_user(accounts.create_user(s, SYSTEM, utcnow, email="f@example.org",
@@ -98,14 +87,10 @@ def bench(url: str, n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", action="append", help="database URL (repeatable); a scratch one")
-    parser.add_argument("--cases", type=int, default=100)
-    args = parser.parse_args()
-    urls = args.url or [f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'bench.sqlite3')}"]
+    urls, cases = arguments(__doc__, 100)
     for url in urls:
-        f = bench(url, args.cases)
-        print(f"{url.split(':')[0]:<10} n={args.cases}")
+        f = bench(url, cases)
+        print(f"{url.split(':')[0]:<10} n={cases}")
         for what in ("queue", "case"):
             bare, page, api = f[f"{what}_bare"], f[f"{what}_page"], f[f"{what}_api"]
             print(f"  {what:<6} bare {bare:7.2f} ms   page {page:7.2f} ms   ratio {page / bare:5.1f}x   "

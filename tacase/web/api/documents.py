@@ -119,6 +119,12 @@ _DOWNLOAD_HEADERS = {
         "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in DOCUMENT_TYPES},
     }})
 def download_document(reference: str, document_id: int) -> Response:
+    return send_document(reference, document_id)
+
+
+def send_document(reference: str, document_id: int) -> Response:
+    """The download, for the API and the pages alike: recorded (committed) before a byte is sent,
+    always an attachment, never sniffed, never stored by a cache."""
     document, handle = service.open_document(db(), actor(), clock_fn(), reference, document_id,
                                              _directory())
     try:

@@ -20,13 +20,13 @@ from tacase.reference import requesting_state
 from tacase.services import account_settings
 from tacase.services import auth as auth_service
 from tacase.services.errors import Conflict, Forbidden, ValidationFailed
-from tacase.services.passwords import MAX_LENGTH, MIN_LENGTH
+from tacase.services.passwords import MIN_LENGTH
 from tacase.web.auth import login_limits
 from tacase.web.context import actor, clock_fn, commit, db, principal
 from tacase.web.errors import ApiError
 from tacase.web.views import once
 from tacase.web.views.blueprint import bp, error_page
-from tacase.web.views.forms import OnceForm
+from tacase.web.views.forms import OnceForm, password_rule
 
 ROLE_NAMES = {STATE_FOCAL_POINT: _l("State focal point"), REVIEWER: _l("Reviewer"),
               APPROVER: _l("Approver"), BOARD: _l("Board member"), ADMIN: _l("Administrator")}
@@ -183,16 +183,10 @@ def _password_message(text: str) -> str:
     """The service's reasons in the page's language."""
     known = {
         "is wrong": _("The current password is wrong."),
-        f"must be at least {MIN_LENGTH} characters": _("Use at least %(min)s characters.", min=MIN_LENGTH),
-        f"must be at most {MAX_LENGTH} characters": _("Use at most %(max)s characters.", max=MAX_LENGTH),
-        "is too common; choose a longer phrase of unrelated words": _(
-            "This password is too common. Choose a longer phrase of unrelated words."),
-        "must not contain your e-mail name": _(
-            "The password must not contain the name of your e-mail address."),
         "must differ from the current password": _("Choose a password different from the current one."),
         "does not match the new password": _("The two new passwords are not the same."),
     }
-    return known.get(text, text)
+    return known.get(text) or password_rule(text) or text
 
 
 @bp.post("/account/password")

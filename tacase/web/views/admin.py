@@ -25,12 +25,11 @@ from tacase.services import users as user_service
 from tacase.services.accounts import create_user
 from tacase.services.closures import MAX_REASON
 from tacase.services.errors import NotFound, ValidationFailed
-from tacase.services.passwords import MAX_LENGTH, MIN_LENGTH
 from tacase.web.context import actor, clock, clock_fn, db, runtime
 from tacase.web.i18n import WEB_LOCALES, state_name
 from tacase.web.views import once
 from tacase.web.views.blueprint import bp, error_page, require_role
-from tacase.web.views.forms import OnceForm
+from tacase.web.views.forms import OnceForm, password_rule
 
 ADMINS = frozenset({ADMIN})
 # Users are listed this many at a time (the service caps a page at MAX_PAGE).
@@ -150,16 +149,10 @@ def _said(message: str) -> str:
         "must not be blank": _("Enter a name."),
         "you cannot disable your own account or remove your own administrator role": _(
             "You cannot disable your own account or remove your own administrator role."),
-        f"must be at least {MIN_LENGTH} characters": _("Use at least %(min)s characters.", min=MIN_LENGTH),
-        f"must be at most {MAX_LENGTH} characters": _("Use at most %(max)s characters.", max=MAX_LENGTH),
-        "is too common; choose a longer phrase of unrelated words": _(
-            "This password is too common. Choose a longer phrase of unrelated words."),
-        "must not contain your e-mail name": _(
-            "The password must not contain the name of the e-mail address."),
         f"must be text of 1 to {MAX_REASON} characters": _(
             "Enter a reason of at most %(max)d characters.", max=MAX_REASON),
     }
-    return known.get(message) or message[:1].upper() + message[1:]
+    return known.get(message) or password_rule(message) or message[:1].upper() + message[1:]
 
 
 def _place_errors(form: OnceForm, errors: dict[str, list[str]], fields: dict[str, str]) -> str | None:

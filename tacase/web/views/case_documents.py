@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, send_file, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from tacase.services import cases, documents
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.errors import Forbidden, TooLarge, UnsupportedType, ValidationFailed
-from tacase.web.api.documents import content_disposition
-from tacase.web.context import actor, clock_fn, commit, db
+from tacase.web.api.documents import send_document
+from tacase.web.context import actor, clock_fn, db
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.cases import render_case
@@ -66,15 +66,4 @@ def case_upload(reference: str) -> Any:
 
 @bp.get("/cases/<reference>/documents/<int(max=2147483647):document_id>")
 def case_download(reference: str, document_id: int) -> Any:
-    document, handle = documents.open_document(db(), actor(), clock_fn(), reference, document_id,
-                                               _directory())
-    try:
-        commit()
-    except BaseException:
-        handle.close()
-        raise
-    response = send_file(handle, mimetype=document.content_type, conditional=False, etag=False, max_age=0)
-    response.content_length = document.size
-    response.headers["Content-Disposition"] = content_disposition(document.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_document(reference, document_id)

@@ -69,6 +69,12 @@ def _version_of(form: Any) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
+def _to_correct(form: CaseFormBase, errors: dict[str, list[str]]) -> str:
+    """Each error next to its field; the problem said at the top, with any error no field shows."""
+    loose = place_errors(form, errors)
+    return " ".join([_("Some fields need correcting; they are marked below."), *loose])
+
+
 def _fresh(form: OnceForm) -> OnceForm:
     form.form_token.data = once.new_token()
     return form
@@ -249,10 +255,8 @@ def new_request(wtype: str) -> Any:
     action = request.form.get("action", SAVE)
     problem = None
     if layout_errors:
-        place_errors(form, layout_errors)
-        problem = _("Some fields need correcting; they are marked below.")
         return render_template("web/case_form.html", form=form, definition=definition, case=None,
-                               problem=problem, can_submit=True), 422
+                               problem=_to_correct(form, layout_errors), can_submit=True), 422
 
     def work() -> str:
         opened = cases.open_draft(db(), actor(), clock_fn(), type=wtype,
@@ -264,10 +268,7 @@ def new_request(wtype: str) -> Any:
     try:
         return once.run_once(token, "web.new_request", work)
     except ValidationFailed as exc:
-        loose = place_errors(form, exc.errors)
-        problem = _("Some fields need correcting; they are marked below.") + (
-            " " + " ".join(loose) if loose else "")
-        status = 422
+        problem, status = _to_correct(form, exc.errors), 422
     except GuardFailed as exc:
         problem, status = _submit_errors(None, definition, form, exc), 422
     return render_template("web/case_form.html", form=form, definition=definition, case=None,
@@ -299,10 +300,8 @@ def edit_case(reference: str) -> Any:
     values, layout_errors = read_form(form)
     action = request.form.get("action", SAVE)
     if layout_errors:
-        place_errors(form, layout_errors)
         return render_template("web/case_form.html", form=form, definition=definition, case=found,
-                               problem=_("Some fields need correcting; they are marked below."),
-                               can_submit=can_submit), 422
+                               problem=_to_correct(form, layout_errors), can_submit=can_submit), 422
     expected = _version_of(form)
 
     def work() -> str:
@@ -315,10 +314,7 @@ def edit_case(reference: str) -> Any:
     try:
         return once.run_once(token, "web.edit_case", work)
     except ValidationFailed as exc:
-        loose = place_errors(form, exc.errors)
-        problem = _("Some fields need correcting; they are marked below.") + (
-            " " + " ".join(loose) if loose else "")
-        status = 422
+        problem, status = _to_correct(form, exc.errors), 422
     except GuardFailed as exc:
         problem, status = _submit_errors(found, definition, form, exc), 422
     except (Conflict, TransitionNotAllowed):
@@ -367,9 +363,7 @@ def case_action(reference: str, trigger: str) -> Any:
         return bad_form_page()
     values, layout_errors = read_form(form)
     if layout_errors:
-        place_errors(form, layout_errors)
-        return _render_action(found, definition, transition, form,
-                              _("Some fields need correcting; they are marked below."), 422)
+        return _render_action(found, definition, transition, form, _to_correct(form, layout_errors), 422)
     expected = _version_of(form)
 
     def work() -> str:
@@ -381,9 +375,7 @@ def case_action(reference: str, trigger: str) -> Any:
     try:
         return once.run_once(token, "web.case_action", work)
     except ValidationFailed as exc:
-        loose = place_errors(form, exc.errors)
-        problem, status = _("Some fields need correcting; they are marked below.") + (
-            " " + " ".join(loose) if loose else ""), 422
+        problem, status = _to_correct(form, exc.errors), 422
     except GuardFailed as exc:
         problem, status = _("This cannot be done yet: %(reasons)s",
                             reasons="; ".join(why for _g, why in exc.failures)), 409

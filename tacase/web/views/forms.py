@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from tacase.services.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+def password_rule(text: str) -> str | None:
+    """A password rule the services named, said in the page's language; None for another message."""
+    return {
+        f"must be at least {MIN_LENGTH} characters": _("Use at least %(min)s characters.", min=MIN_LENGTH),
+        f"must be at most {MAX_LENGTH} characters": _("Use at most %(max)s characters.", max=MAX_LENGTH),
+        "is too common; choose a longer phrase of unrelated words": _(
+            "This password is too common. Choose a longer phrase of unrelated words."),
+        "must not contain your e-mail name": _(
+            "The password must not contain the name of the e-mail address."),
+    }.get(text)
 
 
 class SignInForm(FlaskForm):
