@@ -33,7 +33,14 @@ def get_case(session: Session, actor: Actor, reference: str) -> Case:
     """The case, or NotFound also when the actor may not see it, so existence never leaks."""
     case = None
     if isinstance(reference, str) and len(reference) <= 32:
-        case = session.scalar(select(Case).where(Case.reference == reference))
+        # A page reads one case through several services: after the first lookup by reference, the
+        # session's identity map answers by primary key (a reference never moves to another row).
+        known = session.info.setdefault("case_ids", {})
+        case = session.get(Case, known[reference]) if reference in known else None
+        if case is None:
+            case = session.scalar(select(Case).where(Case.reference == reference))
+            if case is not None:
+                known[reference] = case.id
     if case is None or not can_see(actor, case):
         raise NotFound(f"case {reference} not found")
     return case

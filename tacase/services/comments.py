@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tacase.db.models import Comment
+from tacase.db.models import Case, Comment
 from tacase.services import audit_log
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.actors import Actor
@@ -50,7 +50,7 @@ def add_comment(
     return comment
 
 
-def feedback_field(session: Session, case) -> bool:
+def awaits_feedback(session: Session, case: Case) -> bool:
     """Whether the case now awaits an evaluation that records the State's feedback."""
     definition = definition_of(session, case)
     return any(spec.name == FEEDBACK_FIELD for t in definition.transitions_from(case.status)
@@ -63,7 +63,7 @@ def give_feedback(session: Session, actor: Actor, clock: Clock, reference: str, 
     case = get_case(session, actor, reference)
     if not speaks_for_state(actor, case):
         raise Forbidden("only the requesting State's focal points give feedback")
-    if not feedback_field(session, case):
+    if not awaits_feedback(session, case):
         raise Conflict(f"case {case.reference} is {case.status}: feedback is given while it awaits "
                        "evaluation",
                        current_version=case.version, current_status=case.status)

@@ -15,7 +15,7 @@ from tacase.web.api.documents import send_document
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
-from tacase.web.views.cases import render_case
+from tacase.web.views.cases import render_case, upload_limit
 from tacase.web.views.forms import UploadForm
 
 
@@ -53,7 +53,7 @@ def case_upload(reference: str) -> Any:
                                  "content was checked, not its name). Nothing was added.")
     except TooLarge:
         status, message = 413, _("This file is larger than the limit of %(limit)s. Nothing was added.",
-                                 limit=f"{current_app.config['MAX_UPLOAD_BYTES'] / (1024 * 1024):g} MB")
+                                 limit=upload_limit())
     except ValidationFailed:
         status, message = 422, _("The file is empty. Nothing was added.")
     except BaseException:

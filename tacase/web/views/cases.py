@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -167,7 +167,7 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
     may_upload = office or state_user
     upload_form = (forms.get("upload") or _fresh(UploadForm(formdata=None))) if may_upload else None
     feedback_form = None
-    if state_user and comments.feedback_field(session, case):
+    if state_user and comments.awaits_feedback(session, case):
         feedback_form = forms.get("feedback") or _fresh(FeedbackForm(formdata=None))
     state_def = definition.states.get(case.status)
     return render_template(
@@ -179,14 +179,13 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         comments=comment_rows, documents=document_rows, names=names, office=office,
         state_user=state_user, for_state=viewer.is_state_user, awaiting=_awaiting_state(case, definition),
         comment_form=comment_form, assign_form=assign_form, upload_form=upload_form,
-        feedback_form=feedback_form, max_upload=_max_upload_text(),
+        feedback_form=feedback_form, max_upload=upload_limit(),
         assignee=names.get(case.assignee_id) if case.assignee_id else None,
     ), status
 
 
-def _max_upload_text() -> str:
-    from flask import current_app
-
+def upload_limit() -> str:
+    """The configured upload limit as people read it: "20 MB"."""
     return f"{current_app.config['MAX_UPLOAD_BYTES'] / (1024 * 1024):g} MB"
 
 
@@ -224,7 +223,7 @@ def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase
         (t for t in definition.transitions if t.trigger == SUBMIT_TRIGGER), None)
     values, _errors = read_form(form)
     current = field_values(case, definition) if case is not None else {}
-    ctx = GuardContext(fields={**current, **{k: v for k, v in values.items()}}, actor_id=actor().id)
+    ctx = GuardContext(fields={**current, **values}, actor_id=actor().id)
     blocked = blocked_fields(transition.guards, ctx) if transition else {}
     loose = place_errors(form, {name: [why] for name, why in blocked.items()})
     if blocked and not loose:
@@ -327,13 +326,9 @@ def edit_case(reference: str) -> Any:
 
 # --- transitions: one form per trigger, asking only what it must record ----------------------------
 
-def _transition_for(found: Any, definition: WorkflowDefinition, trigger: str) -> TransitionDef | None:
+def _transition_for(found: Any, trigger: str) -> TransitionDef | None:
     _case, available = transitions.available_transitions(db(), actor(), found.reference)
     return next((a.transition for a in available if a.transition.trigger == trigger), None)
-
-
-def _action_form(definition: WorkflowDefinition, transition: TransitionDef) -> CaseFormBase:
-    return record_form_class(definition, transition)()
 
 
 @bp.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
@@ -341,7 +336,7 @@ def case_action(reference: str, trigger: str) -> Any:
     session = db()
     found = cases.get_case(session, actor(), reference)
     definition = cases.definition_of(session, found)
-    transition = _transition_for(found, definition, trigger)
+    transition = _transition_for(found, trigger)
     if transition is None:
         sent_version = request.form.get("version", "")
         if request.method == "POST" and sent_version.isdigit() and int(sent_version) != found.version:
@@ -351,7 +346,7 @@ def case_action(reference: str, trigger: str) -> Any:
             raise Forbidden("this action is not open to your account on this case now")
         return render_case(found, status=409, problem=_(
             "This cannot be done now: the case is no longer at that step."))
-    form = _action_form(definition, transition)
+    form = record_form_class(definition, transition)()
     if request.method == "GET":
         form.version.data = str(found.version)
         if "state_feedback" in {f.name for f in transition.record}:
