@@ -124,7 +124,14 @@ class CurrentApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         assert self.fuzzing is not None, "the fuzzing fixture sets the app"
-        return self.fuzzing.app(environ, start_response)
+        # Read the body and close the iterable, as a WSGI server does: Schemathesis' transport does
+        # not close it, and a downloaded document's open file would be left to the collector.
+        result = self.fuzzing.app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
 
 
 CURRENT = CurrentApp()
