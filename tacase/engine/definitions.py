@@ -27,7 +27,8 @@ _TOP_KEYS = {"type", "version", "title", "description", "reference_prefix", "ini
              "reminder_share", "fields", "states", "transitions"}
 _STATE_KEYS = {"staff_label", "public_label", "deadline", "office_clock", "editable_by_state",
                "description"}
-_TRANSITION_KEYS = {"trigger", "from", "to", "roles", "guards", "record", "label", "description"}
+_TRANSITION_KEYS = {"trigger", "from", "to", "roles", "guards", "record", "label", "description",
+                    "comment_visible_to_state"}
 _DEADLINE_KEYS = {"working_days", "calendar_days", "remind_after_days", "party"}
 MAX_DEADLINE_DAYS = 3660
 
@@ -69,6 +70,8 @@ class TransitionDef:
     record: tuple[FieldSpec, ...]
     label: str
     description: str = ""
+    # A comment given with the transition stays in the office unless the workflow says otherwise.
+    comment_visible_to_state: bool = False
 
 
 @dataclass(frozen=True)
@@ -353,11 +356,15 @@ def _parse_transitions(raw: Any, states: dict[str, StateDef], p: _Problems) -> t
             seen[key] = index
         record, problems = parse_field_specs(decl.get("record"), f"{where} record")
         p.extend(problems)
+        comment_visible = decl.get("comment_visible_to_state", False)
+        if not isinstance(comment_visible, bool):
+            p.add(f"{where}: comment_visible_to_state must be true or false")
         transitions.append(TransitionDef(
             trigger=trigger, sources=tuple(sources), dest=dest, roles=tuple(roles),
             guards=_parse_guards(decl.get("guards"), where, p), record=record,
             label=_label(decl.get("label")) or trigger.replace("_", " ").capitalize(),
             description=str(decl.get("description") or ""),
+            comment_visible_to_state=comment_visible is True,
         ))
     return tuple(transitions)
 

@@ -9,6 +9,7 @@ import re
 import secrets
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,12 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tacase.db.models import Case, Document
-from tacase.services import audit_log
+from tacase.services import archives, audit_log
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.actors import Actor
 from tacase.services.cases import get_case
 from tacase.services.clock import Clock
-from tacase.services.errors import Forbidden, NotFound, TooLarge, UnsupportedType, ValidationFailed
+from tacase.services.errors import (
+    Forbidden,
+    NotFound,
+    TooLarge,
+    UnsafeDocument,
+    UnsupportedType,
+    ValidationFailed,
+)
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -38,8 +46,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _TEMP_PREFIX = ".upload-"
 
 
+# The extension each accepted type is stored and downloaded with (the first), and those it may keep.
+EXTENSIONS = {PDF: ("pdf",), PNG: ("png",), JPEG: ("jpg", "jpeg"), DOCX: ("docx",), XLSX: ("xlsx",),
+              ODT: ("odt",)}
+
+
 def sniff(path: Path) -> str | None:
-    """The content type the bytes themselves show, or None when they are no accepted type."""
+    """The content type the bytes themselves show, or None when they are no accepted type.
+    An office document whose archive is unsafe raises ValidationFailed saying why."""
     with path.open("rb") as f:
         head = f.read(16)
     if head.startswith(b"%PDF-"):
@@ -55,20 +69,21 @@ def sniff(path: Path) -> str | None:
 
 def _sniff_zip(path: Path) -> str | None:
     try:
-        with zipfile.ZipFile(path) as z:
-            names = set(z.namelist())
-            if "mimetype" in names:
-                with z.open("mimetype") as member:
-                    if member.read(100).strip() == ODT.encode():
-                        return ODT
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "xl/workbook.xml" in names:
-                    return XLSX
+        names = archives.inspect(path).names
+        if "mimetype" in names:
+            with zipfile.ZipFile(path) as z, z.open("mimetype") as member:
+                if member.read(100).strip() == ODT.encode():
+                    return ODT
+    except archives.UnsafeArchive as exc:
+        raise UnsafeDocument(exc.reason, str(exc)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError,
-            EOFError, ValueError):
-        return None  # a damaged or encrypted archive is no document we accept
+            EOFError, ValueError, zlib.error):
+        return None  # a damaged archive, or one packed in a way no office program writes
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
     return None
 
 
@@ -83,6 +98,16 @@ def clean_filename(name: str | None) -> str:
         keep_ext = dot and len(ext) <= 16  # cut the stem, so that the name still ends as it did
         name = stem[:MAX_FILENAME - len(ext) - 1] + dot + ext if keep_ext else name[:MAX_FILENAME]
     return name or "document"
+
+
+def named_for_type(name: str, content_type: str) -> str:
+    """The name ending in the extension of the type the content showed: a PDF sent as `plan.html`
+    is kept and downloaded as `plan.html.pdf`, so that no program opens it as a web page."""
+    allowed = EXTENSIONS.get(content_type)
+    if not allowed or (name.rpartition(".")[2].lower() in allowed and "." in name):
+        return name
+    suffix = "." + allowed[0]
+    return name[:MAX_FILENAME - len(suffix)].rstrip(".") + suffix
 
 
 def ascii_filename(name: str) -> str:
@@ -150,7 +175,8 @@ def upload(session: Session, actor: Actor, clock: Clock, reference: str, *, file
         os.replace(temp, final)
         _fsync_dir(directory)
         now = clock()
-        document = Document(case_id=case.id, filename=clean_filename(filename), content_type=content_type,
+        document = Document(case_id=case.id, content_type=content_type,
+                            filename=named_for_type(clean_filename(filename), content_type),
                             size=size, sha256=sha256, storage_name=storage_name,
                             uploaded_by_id=actor.id, created_at=now)
         session.add(document)

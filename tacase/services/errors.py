@@ -25,6 +25,14 @@ class ValidationFailed(ServiceError):
         super().__init__(f"{message}: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
 
 
+class UnsafeDocument(ValidationFailed):
+    """An office document refused for what its archive holds; `reason` names the kind of danger."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__({"file": [message]}, "the file is not accepted")
+
+
 class TransitionNotAllowed(ServiceError):
     code = "transition_not_allowed"
 

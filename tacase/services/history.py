@@ -52,10 +52,8 @@ def _for_state(definition: Any, action: str, data: dict[str, Any]) -> dict[str, 
         if action == "case.created":
             return {k: v for k, v in data.items() if k != "workflow"}
         return data
-    hidden: set[str] = set()
-    for transition in definition.transitions:
-        if transition.trigger == data.get("trigger"):
-            hidden |= {f.name for f in transition.record if not f.visible_to_state}
+    transition = definition.transition(data.get("trigger"), data.get("from"))
+    hidden = {f.name for f in transition.record if not f.visible_to_state} if transition else set()
     record = {k: v for k, v in (data.get("record") or {}).items() if k not in hidden}
     states = definition.states
     out = {
@@ -65,6 +63,7 @@ def _for_state(definition: Any, action: str, data: dict[str, Any]) -> dict[str, 
         "to_label": states[data["to"]].public_label if data.get("to") in states else None,
         "due_at": data.get("due_at") if data.get("due_party") == "state" else None,
     }
-    if not hidden:
+    # The comment given with a step is the office's own unless the workflow shows it to the State.
+    if transition is not None and transition.comment_visible_to_state:
         out["comment"] = data.get("comment")
     return out

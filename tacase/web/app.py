@@ -30,8 +30,10 @@ from tacase.web.auth import init_auth, public
 from tacase.web.context import close_db
 from tacase.web.errors import register_error_handlers
 from tacase.web.i18n import init_i18n
+from tacase.web.input_guard import screen_request
+from tacase.web.json_body import JSONProvider
+from tacase.web.request import Request
 from tacase.web.security import init_security_headers
-from tacase.web.text_guard import refuse_unstorable_text
 from tacase.web.views import bp as web_pages
 from tacase.web.views.present import init_presenters
 
@@ -68,7 +70,9 @@ def _api_config(app: Flask) -> None:
 def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) -> Flask:
     config = config or load_config()
     app = Flask(__name__, instance_relative_config=False)
+    app.request_class = Request
     app.config.from_mapping(config.as_flask_mapping())
+    app.json = JSONProvider(app)
     app.json.sort_keys = False
     runtime = Runtime.from_config(config)
     engine = make_engine(config.DATABASE_URL, echo=config.SQL_ECHO)
@@ -82,7 +86,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     register_error_handlers(app)
     app.before_request(documents.allow_upload_size)  # before the gate, which may read the form
     init_auth(app)
-    app.before_request(refuse_unstorable_text)  # after the authentication gate
+    app.before_request(screen_request)  # after the authentication gate
     init_security_headers(app, hsts=bool(config.SESSION_COOKIE_SECURE))
     app.teardown_appcontext(close_db)
 

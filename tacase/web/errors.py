@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from tacase.services.auth import LoginFailed
@@ -28,7 +30,9 @@ _CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "no
           405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
           412: "precondition_failed", 413: "payload_too_large", 415: "unsupported_media_type",
           422: "validation_failed", 428: "precondition_required", 429: "rate_limited",
-          500: "internal_error"}
+          500: "internal_error", 503: "unavailable"}
+# Seconds a client is asked to wait when the database is out of reach.
+RETRY_AFTER_UNAVAILABLE = 5
 
 
 class ApiError(Exception):
@@ -64,11 +68,12 @@ _PAGE_TITLES = {
     403: N_("Not open to your account"), 404: N_("Page not found"), 405: N_("Not allowed here"),
     409: N_("This could not be done now"), 413: N_("Too large"), 415: N_("File type not accepted"),
     422: N_("Some fields are not valid"), 429: N_("Too many attempts"),
-    500: N_("Something went wrong on our side"),
+    500: N_("Something went wrong on our side"), 503: N_("The service is busy or restarting"),
 }
 _PAGE_MESSAGES = {413: N_("What was sent is larger than this site accepts."),
                   404: N_("There is no such page, or it is not open to your account."),
-                  500: N_("The error was logged. Please try again later.")}
+                  500: N_("The error was logged. Please try again later."),
+                  503: N_("Nothing was saved. Please wait a few seconds and try again.")}
 
 
 def _wants_page() -> bool:
@@ -89,8 +94,14 @@ def _page(response):
     body = response.get_json(silent=True) or {}
     status = response.status_code
     title = gettext(_PAGE_TITLES.get(status, "Something went wrong"))
-    message = _PAGE_MESSAGES.get(status) or body.get("message") or title
-    page = render_template("web/error.html", title=title, message=gettext(message))
+    message = gettext(_PAGE_MESSAGES.get(status) or body.get("message") or title)
+    try:
+        page = render_template("web/error.html", title=title, message=message)
+    except Exception:
+        # The layout reads the signed-in user, which needs the database that may be what failed.
+        log.warning("the error page could not be drawn; answering a plain one", exc_info=True)
+        page = (f"<!doctype html><html lang=\"en\"><title>{escape(title)}</title>"
+                f"<h1>{escape(title)}</h1><p>{escape(message)}</p></html>")
     html = Flask.response_class(page, status=status, mimetype="text/html")
     for name, value in response.headers.items():
         if name.lower() not in ("content-type", "content-length"):
@@ -157,6 +168,21 @@ def _http_error(exc: HTTPException):
     return error_response(status, _CODES.get(status, exc.name.lower().replace(" ", "_")), message, headers)
 
 
+def _database_unavailable(exc: Exception):
+    """The database went away (a backend terminated, a restart, a full pool): nothing was committed,
+    and the same request will work again in a moment."""
+    log.warning("database unavailable: %s", exc)
+    return error_response(503, "unavailable", "the database cannot be reached just now; nothing was "
+                          f"saved; try again in {RETRY_AFTER_UNAVAILABLE} seconds",
+                          {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
+
+
+def _unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError)
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, lambda e: _page(_service_error(e)))
     app.register_error_handler(
@@ -168,5 +194,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if _unavailable(exc):
+            return _page(_database_unavailable(exc))
         log.exception("unhandled error")
         return _page(error_response(500, "internal_error", "something went wrong on our side; it was logged"))

@@ -128,6 +128,105 @@ def test_a_pdf_named_otherwise_is_a_pdf(client, own, reference):
     r = upload(client, own, reference, PDF, "spreadsheet.xlsx")
     assert r.status_code == 201
     assert r.get_json()["content_type"] == service.PDF
+    assert r.get_json()["filename"] == "spreadsheet.xlsx.pdf"
+
+
+@pytest.mark.parametrize(("given", "content", "stored"), [
+    ("plan.html", PDF, "plan.html.pdf"),
+    ("logo.svg", PNG, "logo.svg.png"),
+    ("page.HTM", JPEG, "page.HTM.jpg"),
+    ("script", DOCX, "script.docx"),
+    ("Photo.JPEG", JPEG, "Photo.JPEG"),
+    ("Report.PDF", PDF, "Report.PDF"),
+    ("a" * 300 + ".html", PDF, "a" * 250 + ".pdf"),
+])
+def test_stored_and_downloaded_names_end_in_the_type_of_the_content(client, own, reference, given, content,
+                                                                     stored):
+    doc = upload(client, own, reference, content, given).get_json()
+    assert doc["filename"] == stored
+    r = client.get(f"{API}/cases/{reference}/documents/{doc['id']}", headers=own.auth)
+    header = r.headers["Content-Disposition"]
+    r.close()
+    assert header.endswith(quote(stored, safe=""))
+    assert stored.rsplit(".", 1)[1].lower() in service.EXTENSIONS[doc["content_type"]]
+
+
+# --- office documents are archives: what they hold is checked ----------------------------------
+
+def _docx_with(**extra: bytes) -> bytes:
+    return _zip({"[Content_Types].xml": CONTENT_TYPES, "word/document.xml": b"<w:document/>", **extra})
+
+
+def _bomb(expanded: int, path: Path) -> bytes:
+    """A DOCX with one part of `expanded` zero bytes, compressed about a thousand times."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("word/document.xml", b"<w:document/>")
+        with z.open("word/media/filler.xml", "w", force_zip64=True) as member:
+            block = bytes(1024 * 1024)
+            for _ in range(expanded // len(block)):
+                member.write(block)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def gigabyte_bomb(tmp_path_factory) -> bytes:
+    return _bomb(1024 * 1024 * 1024, tmp_path_factory.mktemp("bomb") / "bomb.docx")
+
+
+def _refused(app, response, *words: str) -> None:
+    assert response.status_code == 422, response.get_json()
+    message = " ".join(response.get_json()["errors"]["file"])
+    assert all(word in message for word in words), message
+    assert stored_files(app) == []
+
+
+def test_an_archive_that_expands_a_thousand_times_is_refused(app, client, own, reference, gigabyte_bomb):
+    assert len(gigabyte_bomb) < 2 * 1024 * 1024  # about a megabyte ...
+    _refused(app, upload(client, own, reference, gigabyte_bomb, "bomb.docx"), "expands")
+
+
+def test_an_archive_past_the_ratio_is_refused_below_the_total(app, client, own, reference, tmp_path):
+    _refused(app, upload(client, own, reference, _bomb(32 * 1024 * 1024, tmp_path / "b.docx"), "b.docx"),
+             "expands")
+
+
+def test_an_archive_of_too_many_members_is_refused(app, client, own, reference):
+    crowd = _docx_with(**{f"word/part{i}.xml": b"<x/>" for i in range(2001)})
+    _refused(app, upload(client, own, reference, crowd, "crowd.docx"), "parts")
+
+
+@pytest.mark.parametrize(("member", "content"), [
+    ("word/embeddings/Microsoft_Excel_Worksheet.xlsx", XLSX),
+    ("word/embeddings/sheet.bin", XLSX),  # an archive by its bytes, whatever its name
+    ("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64)),
+    ("word/media/photos.zip", b"not even a zip"),
+])
+def test_an_archive_inside_the_archive_is_refused(app, client, own, reference, member, content):
+    _refused(app, upload(client, own, reference, _docx_with(**{member: content}), "nested.docx"), member)
+
+
+@pytest.mark.parametrize("member", ["word/vbaProject.bin", "xl/vbaProject.bin", "Basic/Standard/Module1.xml"])
+def test_macros_are_refused(app, client, own, reference, member):
+    _refused(app, upload(client, own, reference, _docx_with(**{member: b"Attribute VB_Name"}), "m.docx"),
+             "macros")
+
+
+def test_an_encrypted_member_is_refused(app, client, own, reference):
+    locked = bytearray(_docx_with())
+    # Every part marked "encrypted", in its local header and in the central directory.
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = locked.find(signature)
+        while at != -1:
+            locked[at + flags_at] |= 0x1
+            at = locked.find(signature, at + 4)
+    _refused(app, upload(client, own, reference, bytes(locked), "locked.docx"), "encrypted")
+
+
+def test_an_ordinary_office_document_with_pictures_and_printer_settings_is_accepted(client, own, reference):
+    document = _docx_with(**{"word/media/image1.png": PNG, "docProps/core.xml": b"<cp:coreProperties/>",
+                             "xl/printerSettings/printerSettings1.bin": bytes(200)})
+    assert upload(client, own, reference, document, "letter.docx").status_code == 201
 
 
 def test_empty_or_missing_file_is_422(app, client, own, reference):
@@ -190,7 +289,7 @@ def test_stored_under_a_generated_name_with_its_sha256(app, world, client, own, 
      "Rapport d_activite  Geneve.pdf"),
     ("報告書.pdf", "報告書.pdf", "document.pdf"),
     ("bad\tname;x=1.pdf", "badname;x=1.pdf", "badname_x_1.pdf"),
-    ("...", "document", "document"),
+    ("...", "document.pdf", "document.pdf"),
 ])
 def test_content_disposition_is_safe(client, own, reference, given, stored, ascii_name):
     doc = upload(client, own, reference, PDF, given).get_json()

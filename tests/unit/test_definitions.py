@@ -172,6 +172,21 @@ def test_transition_lookup(definitions: Defs) -> None:
     assert len(advisory.triggers()) == len(set(advisory.triggers()))
 
 
+@pytest.mark.parametrize("wtype", TYPES)
+def test_only_the_states_own_steps_show_their_comment_to_the_state(wtype: str, definitions: Defs) -> None:
+    shown = {t.trigger for t in definitions[wtype].transitions if t.comment_visible_to_state}
+    assert shown == {"submit", "resubmit", "withdraw"}
+
+
+def test_a_transition_comment_is_internal_unless_said() -> None:
+    raw = raw_of()
+    assert not parse(raw, source="x.yaml").transition("approve", "reviewed").comment_visible_to_state
+    transition_of(raw, "approve")["comment_visible_to_state"] = True
+    assert parse(raw, source="x.yaml").transition("approve", "reviewed").comment_visible_to_state
+    transition_of(raw, "approve")["comment_visible_to_state"] = "yes"
+    assert_reported(problems(raw), "transition 'approve'", "comment_visible_to_state must be true or false")
+
+
 # --- invalid definitions ----------------------------------------------------------------------
 
 LIMBO = {"staff_label": "Limbo", "public_label": "Limbo"}

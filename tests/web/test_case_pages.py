@@ -243,6 +243,22 @@ def test_a_bad_upload_is_refused_with_a_reason(app, seeded, api_clock):
     assert "No documents yet." in text(fiji.get(f"/cases/{ref}"))
 
 
+def test_an_office_document_with_macros_is_refused_with_the_reason(app, seeded):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/vbaProject.bin", "Attribute VB_Name")
+    fiji = app.test_client()
+    sign_in(fiji, seeded.fiji)
+    response = upload(fiji, seeded.fiji_returned, buffer.getvalue(), "plan.docm")
+    assert response.status_code == 422
+    assert "This file contains macros" in text(response)
+
+
 def test_an_upload_above_the_limit_is_refused_with_413(fresh_db, api_clock):
     from tests.api.conftest import make_app
     from tests.web.seed import populate

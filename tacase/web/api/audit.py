@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from tacase.services import audit_queries
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import AuditArgs, AuditPageSchema, VerificationSchema
 from tacase.web.context import actor, db
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from tacase.db.models import User, UserSession
 from tacase.services import auth as auth_service
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import (
     CsrfSchema,
     LoginResultSchema,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, validate
 from marshmallow import fields as ma
 
 from tacase.db.models import CalendarClosure
 from tacase.services import closures as closure_service
 from tacase.services.closures import MAX_REASON
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, commit, db
 

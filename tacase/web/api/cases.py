@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from tacase.db.models import Case
 from tacase.services import case_queries, cases, comments, history, idempotency, transitions
@@ -15,6 +14,7 @@ from tacase.services.deadline_sweep import step_events
 from tacase.services.people import as_seen_by
 from tacase.web.api.common import (
     API_PREFIX,
+    Blueprint,
     case_detail,
     case_summary,
     errors,

@@ -7,8 +7,10 @@ import http
 from collections.abc import Callable
 from typing import Any
 
+import flask_smorest
 from flask import request
-from flask_smorest import Blueprint
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from tacase.audit.canonical import jsonable
 from tacase.db.models import Case
@@ -20,6 +22,19 @@ from tacase.services.deadline_sweep import StepEvents
 from tacase.web.errors import ApiError
 
 API_PREFIX = "/api/v1"
+
+
+class _Parser(FlaskParser):
+    """webargs reading the body through the app's JSON (json_body's limits), parsed once per request."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return webargs_core.missing
+        return req.get_json(cache=True)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _Parser()
 
 
 def errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:

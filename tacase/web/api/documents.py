@@ -7,14 +7,13 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 from marshmallow import fields as ma
 
 from tacase.db.models import DOCUMENT_TYPES, Document
 from tacase.services import documents as service
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.context import commit as commit_request
@@ -46,7 +45,8 @@ class DocumentUploadSchema(Schema):
 class DocumentSchema(Schema):
     id = ma.Integer()
     case = ma.String(metadata={"description": "the case's reference"})
-    filename = ma.String(metadata={"description": "the name it was uploaded with, without any folder"})
+    filename = ma.String(metadata={"description": "the name it was uploaded with, without any folder, "
+                                   "ending in the extension of the type its content showed"})
     content_type = ma.String(metadata={"description": "the type its content shows, not its name"})
     size = ma.Integer(metadata={"description": "bytes"})
     sha256 = ma.String(metadata={"description": "SHA-256 of the bytes, hexadecimal"})

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, validate
 from marshmallow import fields as ma
 
 from tacase.services import notifications as service
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, commit, db
 

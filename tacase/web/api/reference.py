@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.engine.machine import mermaid
 from tacase.reference import requesting_states
-from tacase.web.api.common import API_PREFIX, errors, spec_json
+from tacase.web.api.common import API_PREFIX, Blueprint, errors, spec_json
 from tacase.web.api.schemas import StateSchema, WorkflowSchema, WorkflowSummarySchema
 from tacase.web.context import runtime
 from tacase.web.errors import ApiError
@@ -44,7 +42,7 @@ def workflow_json(d: WorkflowDefinition) -> dict[str, Any]:
             "trigger": t.trigger, "label": t.label, "from": list(t.sources), "to": t.dest,
             "roles": list(t.roles), "guards": [{"name": g.name, "params": g.params} for g in t.guards],
             "record": [{**spec_json(f), "visible_to_state": f.visible_to_state} for f in t.record],
-            "description": t.description,
+            "description": t.description, "comment_visible_to_state": t.comment_visible_to_state,
         } for t in d.transitions],
         "mermaid": mermaid(d), "public_mermaid": mermaid(d, public=True),
     }

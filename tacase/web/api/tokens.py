@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from tacase.services import auth as auth_service
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID, NewTokenSchema, TokenCreateSchema, TokenSchema
 from tacase.web.context import actor, clock_fn, commit, db, ext
 

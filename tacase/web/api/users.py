@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from flask_smorest import Blueprint
 
 from tacase.services import users as user_service
 from tacase.services.accounts import create_user
 from tacase.web.api.auth import user_json
-from tacase.web.api.common import API_PREFIX, errors
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID, UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 from tacase.web.context import actor, clock_fn, commit, db
 

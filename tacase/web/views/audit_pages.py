@@ -13,7 +13,6 @@ from flask import Response, render_template, request, stream_with_context, url_f
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import DateInput
@@ -24,6 +23,7 @@ from tacase.services import audit_queries
 from tacase.web.context import actor, clock, commit, db
 from tacase.web.i18n import select_timezone
 from tacase.web.views.blueprint import AUDITORS, bp, error_page, require_role
+from tacase.web.views.forms import PageForm
 
 # Rows per page: enough to scan, few enough that the page stays quick to read and to render.
 PAGE_SIZE = 50
@@ -54,7 +54,7 @@ def _a_day(_form: Any, field: Any) -> None:
         raise ValidationError(_("Enter a date as year-month-day, for example 2026-03-02."))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PageForm):
     """Read from the query string: a filter changes nothing, so it needs no CSRF token and its
     address can be bookmarked and shared."""
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from tacase.services import cases, documents
 from tacase.services.access import CASE_WORKERS, speaks_for_state
-from tacase.services.errors import Forbidden, TooLarge, UnsupportedType, ValidationFailed
+from tacase.services.errors import Forbidden, TooLarge, UnsafeDocument, UnsupportedType, ValidationFailed
 from tacase.web.api.documents import send_document
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.views import once
@@ -21,6 +21,21 @@ from tacase.web.views.forms import UploadForm
 
 def _directory() -> Path:
     return Path(current_app.config["DOCUMENTS_DIR"])
+
+
+def unsafe_document_message(reason: str) -> str:
+    """Why an office document was refused, in the reader's language."""
+    messages = {
+        "macros": _("This file contains macros, which could run on the office's computers. Save it "
+                    "without macros (as .docx, .xlsx or .odt) and upload it again. Nothing was added."),
+        "nested": _("This file has other files packed inside it. Remove the embedded files, or upload "
+                    "them one by one. Nothing was added."),
+        "encrypted": _("This file is protected by a password. Upload it without the password. "
+                       "Nothing was added."),
+    }
+    return messages.get(reason) or _(
+        "This file is packed in a way that would expand far beyond its size, or holds too many parts. "
+        "Save it again from your office program and upload it again. Nothing was added.")
 
 
 @bp.post("/cases/<reference>/documents")
@@ -54,6 +69,8 @@ def case_upload(reference: str) -> Any:
     except TooLarge:
         status, message = 413, _("This file is larger than the limit of %(limit)s. Nothing was added.",
                                  limit=upload_limit())
+    except UnsafeDocument as exc:
+        status, message = 422, unsafe_document_message(exc.reason)
     except ValidationFailed:
         status, message = 422, _("The file is empty. Nothing was added.")
     except BaseException:

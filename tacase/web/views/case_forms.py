@@ -189,9 +189,21 @@ def case_form_class(definition: WorkflowDefinition) -> type[CaseFormBase]:
     return _form_class((definition.sha256, definition.type), case_plans(definition))
 
 
+# Who reads the comment given with a step: the workflow decides (comment_visible_to_state).
+COMMENT_FOR_OFFICE = _l("Only OHCHR staff see this comment. The requesting State does not.")
+COMMENT_FOR_STATE = _l("OHCHR and the requesting State's users see this comment.")
+MAX_COMMENT = 8000
+STEP_COMMENT = "step_comment"
+
+
 def record_form_class(definition: WorkflowDefinition, transition: TransitionDef) -> type[CaseFormBase]:
     plans = tuple((_scalar_plan(spec), spec) for spec in transition.record)
-    return _form_class((definition.sha256, transition.trigger, *transition.sources), plans)
+    comment = TextAreaField(  # judged by the service, like the record's fields
+        _l("Comment (optional)"),
+        description=COMMENT_FOR_STATE if transition.comment_visible_to_state else COMMENT_FOR_OFFICE,
+        render_kw={"rows": 3, "maxlength": MAX_COMMENT})
+    return _form_class((definition.sha256, transition.trigger, *transition.sources), plans,
+                       {STEP_COMMENT: comment})
 
 
 # --- from the case's values to the form, and back ------------------------------------------------
@@ -297,7 +309,7 @@ def place_errors(form: CaseFormBase, errors: dict[str, list[str]]) -> list[str]:
     """Put each error next to its field; return those that belong to no field (for the summary)."""
     loose = []
     for name, messages in errors.items():
-        base = name.split(".")[0]
+        base = STEP_COMMENT if name == "comment" and STEP_COMMENT in form else name.split(".")[0]
         if base in form and base not in ("csrf_token", "form_token", "version"):
             shown = [gettext(m) for m in messages]
             field = form[base]
@@ -311,8 +323,10 @@ def place_errors(form: CaseFormBase, errors: dict[str, list[str]]) -> list[str]:
 def field_errors(form: CaseFormBase) -> list[tuple[str, str]]:
     """(input id, message) for the summary at the top of the page, in the order of the form."""
     out = []
-    for plan, _spec in form.plans:
-        field = form[plan.name]
+    fields = [form[plan.name] for plan, _spec in form.plans]
+    if STEP_COMMENT in form:
+        fields.append(form[STEP_COMMENT])
+    for field in fields:
         target = field.form.amount if isinstance(field, FormField) else field
         out.extend((target.id, f"{field.label.text}: {message}") for message in target.errors or [])
     return out

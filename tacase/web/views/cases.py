@@ -39,6 +39,7 @@ from tacase.web.context import actor, clock, clock_fn, db
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.case_forms import (
+    STEP_COMMENT,
     CaseFormBase,
     case_form_class,
     case_plans,
@@ -49,7 +50,7 @@ from tacase.web.views.case_forms import (
     read_form,
     record_form_class,
 )
-from tacase.web.views.forms import AssignForm, CommentForm, FeedbackForm, OnceForm, UploadForm
+from tacase.web.views.forms import AssignForm, CommentForm, FeedbackForm, OnceForm, UploadForm, whole_number
 from tacase.web.views.present import show_value, timeline
 
 SAVE, SUBMIT = "save", "submit"
@@ -65,8 +66,7 @@ def _stale_message(case: Any, definition: WorkflowDefinition) -> str:
 
 
 def _version_of(form: Any) -> int | None:
-    raw = (form.version.data or "").strip() if hasattr(form, "version") else ""
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return whole_number(form.version.data) if hasattr(form, "version") else None
 
 
 def _to_correct(form: CaseFormBase, errors: dict[str, list[str]]) -> str:
@@ -338,8 +338,8 @@ def case_action(reference: str, trigger: str) -> Any:
     definition = cases.definition_of(session, found)
     transition = _transition_for(found, trigger)
     if transition is None:
-        sent_version = request.form.get("version", "")
-        if request.method == "POST" and sent_version.isdigit() and int(sent_version) != found.version:
+        sent_version = whole_number(request.form.get("version"))
+        if request.method == "POST" and sent_version is not None and sent_version != found.version:
             return render_case(found, status=409, problem=_stale_message(found, definition))
         if any(t.trigger == trigger for t in definition.transitions_from(found.status)) or not any(
                 t.trigger == trigger for t in definition.transitions):
@@ -362,8 +362,10 @@ def case_action(reference: str, trigger: str) -> Any:
     expected = _version_of(form)
 
     def work() -> str:
+        comment = (form[STEP_COMMENT].data or "").strip() if STEP_COMMENT in form else ""
         transitions.fire_transition(db(), actor(), clock_fn(), reference, trigger,
                                     data={k: v for k, v in values.items() if v is not None},
+                                    comment=comment or None,
                                     expected_version=expected if expected is not None else -1)
         return url_for("web.case", reference=reference, done=trigger)
 
@@ -463,7 +465,7 @@ def case_assign(reference: str) -> Any:
     if not form.validate() or (token := _token_or_400(form)) is None:
         return bad_form_page()
     raw = (form.assignee.data or "").strip()
-    assignee_id = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    assignee_id = whole_number(raw)
     if raw and assignee_id is None:
         form.assignee.errors = [_("Choose an officer from the list.")]
         return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from tacase.services.passwords import MAX_LENGTH, MIN_LENGTH
+
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def password_rule(text: str) -> str | None:
@@ -25,7 +31,28 @@ def password_rule(text: str) -> str | None:
     }.get(text)
 
 
-class SignInForm(FlaskForm):
+def whole_number(raw: str | None, max_digits: int = 11) -> int | None:
+    """A form's or address's whole number in ASCII digits ("²" and 5,000 digits are none)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= max_digits else None
+
+
+class PageForm(FlaskForm):
+    """A form of the pages, read from a form body only. Flask-WTF would also take a JSON body as the
+    form's data, which no page sends and which need not even be an object."""
+
+    class Meta:
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is None or hasattr(formdata, "getlist"):  # given by the caller
+                return formdata
+            if request.method not in SUBMIT_METHODS:
+                return None
+            if request.files:
+                return CombinedMultiDict((request.files, request.form))
+            return request.form or None
+
+
+class SignInForm(PageForm):
     email = StringField(_l("E-mail address"), validators=[
         DataRequired(_l("Enter your e-mail address.")),
         Length(max=254, message=_l("An e-mail address has at most 254 characters.")),
@@ -42,11 +69,11 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PageForm):
     """No fields: the CSRF token alone, so that no other site can sign anyone out."""
 
 
-class OnceForm(FlaskForm):
+class OnceForm(PageForm):
     """A form that changes something: its one-time token makes a second post a no-op (see once.py)."""
 
     form_token = HiddenField()

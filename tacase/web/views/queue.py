@@ -8,7 +8,6 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField, SelectField, StringField
@@ -23,6 +22,7 @@ from tacase.web.api.common import case_summary
 from tacase.web.context import actor, clock, db, runtime
 from tacase.web.i18n import state_name
 from tacase.web.views.blueprint import OFFICE, bp
+from tacase.web.views.forms import PageForm
 
 # The queue's sorts, by the name the address uses; the first is the default.
 SORTS = {"due": "due_at", "updated": "-updated_at", "reference": "reference"}
@@ -43,7 +43,7 @@ def _listed(message: Any) -> Any:
     return check
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PageForm):
     """Read from the address: a GET form that changes nothing, so no CSRF token."""
 
     class Meta:
