@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tacase.audit import store
-from tacase.db.models import AuditEvent, Case
+from tacase.audit.store import PendingEvent
+from tacase.db.models import Case
 from tacase.services.actors import Actor
 
 
@@ -19,7 +20,8 @@ def record(
     action: str,
     case: Case | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
+) -> PendingEvent:
+    """Record an event of this transaction; it joins the chain when the transaction commits."""
     return store.append(
         session,
         at=at,
@@ -28,3 +30,9 @@ def record(
         case={"id": case.id, "reference": case.reference} if case is not None else None,
         data=data or {},
     )
+
+
+def seal(session: Session) -> None:
+    """Chain what this transaction recorded now rather than at its commit (when a caller needs the
+    events' sequence numbers before committing)."""
+    store.seal(session)

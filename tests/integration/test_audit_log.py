@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 
@@ -26,7 +27,7 @@ def chain(session, make, clock):
                                 data={"questions": "More detail on the budget"})
     transitions.fire_transition(session, fji, clock, case.reference, "resubmit",
                                 data={"reply": "Attached"})
-    session.flush()
+    session.commit()  # the events join the chain at the commit
     return session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
 
 
@@ -120,3 +121,50 @@ def test_postgresql_refuses_update_delete_truncate(session, chain, backend, stat
 def test_empty_log_verifies(session):
     result = verify_chain(session)
     assert result.ok and result.events == 0 and result.head == GENESIS
+
+
+# --- events join the chain when their transaction commits --------------------------------------
+
+def _record(session, action: str):
+    from tacase.services import audit_log
+    from tacase.services.actors import SYSTEM
+
+    return audit_log.record(session, SYSTEM, dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), action)
+
+
+def _actions(session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_events_are_chained_at_the_commit_in_the_order_recorded(fresh_sessions):
+    with fresh_sessions() as s:
+        first, second = _record(s, "test.first"), _record(s, "test.second")
+        assert first.seq is None and _actions(s) == []  # nothing holds the chain's lock yet
+        s.commit()
+        assert (first.seq, second.seq) == (1, 2)
+    with fresh_sessions() as s:
+        assert _actions(s) == ["test.first", "test.second"] and verify_chain(s).ok
+
+
+def test_what_a_rolled_back_transaction_or_savepoint_recorded_never_joins(fresh_sessions):
+    with fresh_sessions() as s:
+        _record(s, "test.kept")
+        try:
+            with s.begin_nested():
+                _record(s, "test.in_a_failed_savepoint")
+                raise ValueError
+        except ValueError:
+            pass
+        with s.begin_nested():
+            _record(s, "test.in_a_savepoint")
+        s.commit()
+    with fresh_sessions() as s:
+        _record(s, "test.rolled_back")
+        s.rollback()
+        _record(s, "test.after_the_rollback")
+        s.commit()
+    with fresh_sessions() as s:
+        _record(s, "test.never_committed")  # the session closes without a commit
+    with fresh_sessions() as s:
+        assert _actions(s) == ["test.kept", "test.in_a_savepoint", "test.after_the_rollback"]
+        assert verify_chain(s).ok

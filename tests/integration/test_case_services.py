@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tacase.audit.store import verify_chain
 from tacase.db.models import AuditEvent, Case, CaseTransition
-from tacase.services import assignment, cases, comments, transitions
+from tacase.services import assignment, audit_log, cases, comments, transitions
 from tacase.services.errors import (
     Conflict,
     Forbidden,
@@ -40,6 +40,7 @@ def people(make):
 
 
 def actions(session, case):
+    audit_log.seal(session)  # this transaction's events, chained as its commit would
     return list(session.scalars(
         select(AuditEvent.action).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
     ))
@@ -363,12 +364,14 @@ def test_assign(session, make, people, clock):
 
 
 def test_every_change_is_one_audit_event(session, make, people, clock):
+    audit_log.seal(session)
     before = session.scalar(select(func.count()).select_from(AuditEvent))
     case = make.draft(people["fji"])
     cases.update_case(session, people["fji"], clock, case.reference, {"title": "T"})
     fire(session, people["fji"], clock, case, "submit")
     comments.add_comment(session, people["reviewer"], clock, case.reference, "hi", "state")
     assignment.assign(session, people["reviewer"], clock, case.reference, people["reviewer"].id)
+    audit_log.seal(session)
     after = session.scalar(select(func.count()).select_from(AuditEvent))
     assert after - before == 5
     assert re.fullmatch(r"[0-9a-f]{64}", verify_chain(session).head)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tacase.db.models import AuditEvent, CalendarClosure
-from tacase.services import closures
+from tacase.services import audit_log, closures
 from tacase.services.business_calendar import business_calendar
 from tacase.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -21,6 +21,7 @@ def admin(make):
 
 
 def actions(session) -> list[str]:
+    audit_log.seal(session)  # this transaction's events, chained as its commit would
     return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tacase.audit.store import verify_chain
 from tacase.db.models import AuditEvent, CalendarClosure, Case, DeadlineEvent
-from tacase.services import transitions
+from tacase.services import audit_log, transitions
 from tacase.services.clock import FixedClock
 from tacase.services.deadline_sweep import step_events, sweep_deadlines
 
@@ -50,6 +50,7 @@ def test_reminder_then_overdue_then_escalation_each_once(session, make, people, 
     assert report.counts["escalation"] == 1
     assert sweep_at(session, case.due_at + 30 * DAY).total == 0
     assert events(session, case) == ["reminder", "overdue", "escalation"]
+    audit_log.seal(session)  # this transaction's events, chained as its commit would
     actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)))
     assert [a for a in actions if a.startswith("deadline.")] == [
         "deadline.reminder", "deadline.overdue", "deadline.escalation"]
