@@ -228,13 +228,16 @@ def deadlines_list(ctx: Context, limit: int) -> None:
 @click.option("--now", "at", default=None, help="ISO 8601 instant, e.g. 2026-03-20T09:00:00Z")
 @pass_context
 def deadlines_sweep(ctx: Context, at: str | None) -> None:
+    from tacase.jobs.tasks import sweep_in_batches
     from tacase.services.clock import FixedClock, utcnow
-    from tacase.services.deadline_sweep import sweep_deadlines
 
     clock = FixedClock(parse_instant(at)) if at else utcnow
-    with ctx.session() as session:
-        report = sweep_deadlines(session, clock,
-                                 escalate_after_working_days=ctx.config.ESCALATE_AFTER_WORKING_DAYS)
+    report = sweep_in_batches(ctx.session_factory, clock,
+                              escalate_after_working_days=ctx.config.ESCALATE_AFTER_WORKING_DAYS)
+    if report.skipped:
+        click.echo(f"sweep at {report.at.isoformat()} skipped: another sweep is running and does "
+                   "what is due")
+        return
     click.echo(f"sweep at {report.at.isoformat()}: {report.describe()}")
 
 
@@ -267,18 +270,17 @@ def outbox_deliver(ctx: Context, batch: int) -> None:
     import os
     import socket
 
+    from tacase.jobs.tasks import deliver_with_settings
     from tacase.mail import MailConfigError, make_sender
     from tacase.services.clock import utcnow
-    from tacase.services.outbox import deliver_due
 
     try:
         sender = make_sender(ctx.config)
     except MailConfigError as exc:
         raise click.ClickException(str(exc)) from None
     worker = f"cli:{socket.gethostname()}:{os.getpid()}"
-    counts = deliver_due(ctx.session_factory, utcnow, sender, worker=worker,
-                         batch=batch, max_attempts=ctx.config.OUTBOX_MAX_ATTEMPTS,
-                         backoff_seconds=ctx.config.OUTBOX_BACKOFF_SECONDS)
+    counts = deliver_with_settings(ctx.config, ctx.session_factory, utcnow, sender, worker=worker,
+                                   batch=batch)
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -371,12 +373,17 @@ def run(host: str, port: int) -> None:
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="host:port or unix:path")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 600))
+@click.option("--timeout", default=None, type=click.IntRange(1, 600),
+              help="seconds a request may take before its worker is stopped  "
+                   "[default: TACASE_REQUEST_TIMEOUT_SECONDS, 30]")
 @pass_context
-def serve(ctx: Context, bind: str, workers: int, threads: int, timeout: int) -> None:
+def serve(ctx: Context, bind: str, workers: int, threads: int, timeout: int | None) -> None:
     from tacase.web.server import serve as run_gunicorn
 
-    run_gunicorn(ctx.config, bind=bind, workers=workers, threads=threads, timeout=timeout)
+    if timeout is not None:  # the app's Idempotency-Key leases follow the timeout the workers have
+        ctx.config.REQUEST_TIMEOUT_SECONDS = timeout
+    run_gunicorn(ctx.config, bind=bind, workers=workers, threads=threads,
+                 timeout=ctx.config.REQUEST_TIMEOUT_SECONDS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from config import BaseConfig
@@ -25,6 +26,7 @@ from tacase.services.clock import utcnow
 from tacase.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
+HEARTBEAT = "heartbeat"
 
 
 def _run_logged(name: str, task: Callable[[tasks.JobContext], None], ctx: tasks.JobContext
@@ -80,8 +82,13 @@ def run_scheduler(config: BaseConfig, *, holder: str | None = None, heartbeat_se
 
 def _lead(config: BaseConfig, ctx: tasks.JobContext, leader, heartbeat_seconds: float,
           stop: threading.Event, current: dict[str, BlockingScheduler]) -> None:
-    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    # The jobs run one at a time, on one thread: a delivery never waits behind a sweep's writes in
+    # the same process (on SQLite they would share one write lock), which keeps the moment between
+    # a mail accepted and its outcome recorded as short as it can be. The heartbeat has a thread of
+    # its own, so a long job never makes the leader look dead.
+    scheduler = BlockingScheduler(
+        timezone="UTC", executors={"default": ThreadPoolExecutor(1), HEARTBEAT: ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     for job in schedule(config):
         scheduler.add_job(_run_logged(job.name, getattr(tasks, job.task), ctx), job.trigger, id=job.name,
                           name=job.about, **job.every,
@@ -93,7 +100,8 @@ def _lead(config: BaseConfig, ctx: tasks.JobContext, leader, heartbeat_seconds: 
                 log.warning("scheduler %s lost the lead; waiting again", ctx.worker)
             scheduler.shutdown(wait=False)
 
-    scheduler.add_job(heartbeat, "interval", seconds=heartbeat_seconds, id="leader-heartbeat")
+    scheduler.add_job(heartbeat, "interval", seconds=heartbeat_seconds, id="leader-heartbeat",
+                      executor=HEARTBEAT)
     current["scheduler"] = scheduler
     if stop.is_set():
         return

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import BaseConfig
 from tacase.services import idempotency, outbox
 from tacase.services.clock import Clock
+from tacase.services.deadline_sweep import SweepReport
 from tacase.services.deadline_sweep import sweep_deadlines as sweep
 
 log = logging.getLogger(__name__)
@@ -26,21 +27,53 @@ class JobContext:
     worker: str
 
 
+# Events per transaction: each commit chains its events, and the chain's lock lasts only that long,
+# so web requests writing meanwhile wait for a few inserts at most.
+SWEEP_BATCH = 20
+
+
+def sweep_in_batches(sessions: sessionmaker[Session], clock: Clock, *, escalate_after_working_days: int,
+                     batch: int = SWEEP_BATCH) -> SweepReport:
+    """Sweep as of one instant, committing every `batch` events; each event still happens once
+    (the database's unique constraint), whether this run, another or a crash comes in between."""
+    now = clock()
+    total = SweepReport(at=now)
+    while True:
+        with sessions() as session:
+            report = sweep(session, lambda: now, escalate_after_working_days=escalate_after_working_days,
+                           limit=batch)
+            session.commit()
+        if report.skipped:
+            total.skipped = total.total == 0  # another sweep holds the lock: it goes on from here
+            return total
+        for kind, count in report.counts.items():
+            total.counts[kind] += count
+        if report.total < batch:
+            return total
+
+
 def sweep_deadlines(ctx: JobContext) -> None:
-    with ctx.sessions() as session:
-        report = sweep(session, ctx.clock,
-                       escalate_after_working_days=ctx.config.ESCALATE_AFTER_WORKING_DAYS)
-        session.commit()
+    report = sweep_in_batches(ctx.sessions, ctx.clock,
+                              escalate_after_working_days=ctx.config.ESCALATE_AFTER_WORKING_DAYS)
     if report.total:
         log.info("sweep at %s: %s", report.at.isoformat(), report.describe())
+    elif report.skipped:
+        log.info("sweep at %s skipped: another sweep is running", report.at.isoformat())
+
+
+def deliver_with_settings(config: BaseConfig, sessions: sessionmaker[Session], clock: Clock, sender: Any,
+                          *, worker: str, batch: int = 50) -> dict[str, int]:
+    """One delivery pass with the outbox settings of the configuration (the scheduler and
+    `tacase outbox deliver` alike)."""
+    return outbox.deliver_due(
+        sessions, clock, sender, worker=worker, batch=batch,
+        max_attempts=config.OUTBOX_MAX_ATTEMPTS, backoff_seconds=config.OUTBOX_BACKOFF_SECONDS,
+        lease_seconds=config.OUTBOX_LEASE_SECONDS,
+    )
 
 
 def deliver_mail(ctx: JobContext) -> None:
-    result = outbox.deliver_due(
-        ctx.sessions, ctx.clock, ctx.sender, worker=ctx.worker,
-        max_attempts=ctx.config.OUTBOX_MAX_ATTEMPTS, backoff_seconds=ctx.config.OUTBOX_BACKOFF_SECONDS,
-        lease_seconds=ctx.config.OUTBOX_LEASE_SECONDS,
-    )
+    result = deliver_with_settings(ctx.config, ctx.sessions, ctx.clock, ctx.sender, worker=ctx.worker)
     if any(result.values()):
         log.info("mail: %s", ", ".join(f"{v} {k}" for k, v in result.items()))
 

@@ -23,7 +23,7 @@ from tacase.services.business_calendar import business_calendar
 from tacase.services.clock import Clock
 
 DAY = 86400.0
-# Each pass handles at most this many events of a kind; the next pass (a minute later) goes on.
+# What one query considers at most, when a pass has no smaller limit.
 BATCH = 500
 _SWEEP_LOCK_KEY = 0x7461636173650002
 
@@ -55,11 +55,11 @@ def _has_event(*kinds: str) -> Any:
     )
 
 
-def _candidates(session: Session, *conditions: Any) -> list[Case]:
+def _candidates(session: Session, limit: int, *conditions: Any) -> list[Case]:
     return list(session.scalars(
         select(Case).options(raiseload(Case.recommendations))
         .where(Case.due_at.is_not(None), Case.closed_at.is_(None), *conditions)
-        .order_by(Case.due_at, Case.id).limit(BATCH)
+        .order_by(Case.due_at, Case.id).limit(min(limit, BATCH))
     ))
 
 
@@ -87,28 +87,41 @@ def _only_sweep(session: Session) -> bool:
     return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _SWEEP_LOCK_KEY}))
 
 
-def sweep_deadlines(session: Session, clock: Clock, *, escalate_after_working_days: int = 5) -> SweepReport:
+def sweep_deadlines(session: Session, clock: Clock, *, escalate_after_working_days: int = 5,
+                    limit: int | None = None) -> SweepReport:
+    """One pass over what is due at `clock()`: at most `limit` events (with None, all those due).
+    Flushes, never commits: `jobs.tasks.sweep_in_batches` commits a pass at a time."""
     now = clock()
     report = SweepReport(at=now)
     if not _only_sweep(session):
         report.skipped = True
         return report
+    budget = limit if limit is not None else 2**31
+
+    def left() -> int:
+        return budget - report.total
+
     for party in ("office", "state"):
         reminder, due = REMINDER_KIND[party], DUE_KIND[party]
-        for case in _candidates(session, Case.due_party == party, Case.remind_at <= now,
-                                Case.due_at > now, ~_has_event(reminder, due)):
-            _record(session, case, reminder, now, report)
-        for case in _candidates(session, Case.due_party == party, Case.due_at <= now, ~_has_event(due)):
-            _record(session, case, due, now, report)
+        for kind, conditions in (
+            (reminder, (Case.due_party == party, Case.remind_at <= now, Case.due_at > now,
+                        ~_has_event(reminder, due))),
+            (due, (Case.due_party == party, Case.due_at <= now, ~_has_event(due))),
+        ):
+            while left() > 0 and (found := _candidates(session, left(), *conditions)):
+                before = report.total
+                for case in found:
+                    _record(session, case, kind, now, report)
+                if limit is None or report.total == before:
+                    break  # all of them at once, or every one was another sweep's already
     calendar = business_calendar(session)
     threshold = escalate_after_working_days * DAY
-    overdue_long_enough = [
-        case for case in _candidates(session, and_(Case.due_party == "office", Case.due_at <= now),
-                                     _has_event("overdue"), ~_has_event("escalation"))
-        if calendar.elapsed(case.due_at, now) >= threshold
-    ]
-    for case in overdue_long_enough:
-        _record(session, case, "escalation", now, report)
+    if left() > 0:
+        overdue = _candidates(session, left(), and_(Case.due_party == "office", Case.due_at <= now),
+                              _has_event("overdue"), ~_has_event("escalation"))
+        overdue_long_enough = [c for c in overdue if calendar.elapsed(c.due_at, now) >= threshold]
+        for case in overdue_long_enough:
+            _record(session, case, "escalation", now, report)
     return report
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from tacase.audit.store import verify_chain
 from tacase.db.models import DeadlineEvent, OutboxMessage
+from tacase.mail import OutgoingMail, message_id
 from tacase.services import accounts, cases, transitions
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.clock import FixedClock
@@ -163,6 +164,9 @@ def test_three_schedulers_flag_once_and_deliver_once(fresh_db, fresh_sessions, b
 
 def test_killing_the_leader_hands_over_without_duplicates_or_losses(fresh_db, fresh_sessions, backend,
                                                                    sink, tmp_path):
+    """Nothing is lost, and nothing is sent twice but what the killed leader had in hand: a mail the
+    server accepted in the instant before its outcome was recorded goes again, with the same
+    Message-ID, so that the receiving server drops the copy (at least once, never silently lost)."""
     handler, port = sink
     seed(fresh_sessions, 4)
     schedulers = Schedulers(fresh_db, port, tmp_path)
@@ -173,6 +177,7 @@ def test_killing_the_leader_hands_over_without_duplicates_or_losses(fresh_db, fr
         wait_for(lambda: _count_events(fresh_sessions) >= 1, what="the first sweep")
         first.send_signal(signal.SIGKILL)  # mid-run: no goodbye, no unlock
         first.wait()
+        in_hand = _message_ids(fresh_sessions, OutboxMessage.status == "sending")
         seed(fresh_sessions, 3)  # work that only the next leader can do
         wait_for(lambda: len(schedulers.leaders()) == 1 and schedulers.leaders()[0] is not first,
                  what="a new leader")
@@ -181,12 +186,23 @@ def test_killing_the_leader_hands_over_without_duplicates_or_losses(fresh_db, fr
     finally:
         schedulers.stop()
     ids = handler.ids()
-    assert max(ids.values()) == 1, "a message arrived twice"
+    twice = {message_id for message_id, times in ids.items() if times > 1}
+    assert twice <= in_hand, "a message the killed leader did not have in hand arrived twice"
+    assert max(ids.values()) <= 2
     with fresh_sessions() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)
                         .where(OutboxMessage.status != "sent")) == 0
-        assert len(ids) == s.scalar(select(func.count()).select_from(OutboxMessage))
+    assert set(ids) == _message_ids(fresh_sessions)  # every message arrived
+    with fresh_sessions() as s:
         assert verify_chain(s).ok
+
+
+def _message_ids(sessions, *conditions) -> set[str]:
+    with sessions() as s:
+        rows = s.scalars(select(OutboxMessage).where(*conditions)).all()
+        mails = [OutgoingMail(r.id, r.to_address, r.subject, r.body_text, r.body_html, r.created_at)
+                 for r in rows]
+        return {message_id(mail, "tacase.invalid") for mail in mails}
 
 
 def _count_events(sessions) -> int:
