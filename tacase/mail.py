@@ -8,6 +8,7 @@ sending and recording made the outbox send twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import logging
@@ -44,6 +45,9 @@ class OutgoingMail:
 
 class Sender(Protocol):
     def send(self, mail: OutgoingMail) -> None: ...
+
+    def close(self) -> None:
+        """The end of a batch: let go of what the batch shared (a connection)."""
 
 
 def _domain_of(mail_from: str) -> str:
@@ -134,27 +138,73 @@ def parse_smtp_url(url: str) -> SmtpSettings:
 
 
 class SmtpSender:
-    """One connection per message: a broken connection never takes the next message with it."""
+    """One SMTP connection for a batch of messages, and one TLS context for the sender's life.
+
+    Building a TLS context reads the system's certificates (tens of milliseconds of CPU) and a
+    connection costs a handshake: a batch shares both. A message the server refuses leaves the
+    connection usable (smtplib resets it); a broken connection is dropped, that message counts as a
+    failed attempt, and the next one connects again. `close()` ends the batch's connection.
+    """
 
     def __init__(self, settings: SmtpSettings, mail_from: str) -> None:
         self.settings, self.mail_from = settings, mail_from
         self.timeout = settings.timeout
+        self._context: ssl.SSLContext | None = None
+        self._conn: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+        self.connections = 0  # opened so far, for whoever wants to know what a batch cost
 
-    def send(self, mail: OutgoingMail) -> None:
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context()
+        return self._context
+
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        msg = build_message(mail, self.mail_from)
-        context = ssl.create_default_context()
         conn: smtplib.SMTP
         if s.tls:
-            conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout, context=context)
+            conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo, timeout=s.timeout,
+                                    context=self._tls_context())
         else:
             conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo, timeout=s.timeout)
-        with conn:
+        try:
             if s.starttls:
-                conn.starttls(context=context)
+                conn.starttls(context=self._tls_context())
             if s.username:
                 conn.login(s.username, s.password or "")
-            conn.send_message(msg)
+        except BaseException:
+            _quietly_close(conn)
+            raise
+        self.connections += 1
+        return conn
+
+    def send(self, mail: OutgoingMail) -> None:
+        msg = build_message(mail, self.mail_from)
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._connect()
+            try:
+                self._conn.send_message(msg)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
+                raise  # refused, and the session reset: the connection serves the next message
+            except BaseException:
+                _quietly_close(self._conn)
+                self._conn = None
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                try:
+                    conn.quit()
+                except (smtplib.SMTPException, OSError):
+                    _quietly_close(conn)
+
+
+def _quietly_close(conn: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        conn.close()
 
 
 # --- development: a file and a log line -----------------------------------------------------------
@@ -166,6 +216,8 @@ class FileSender:
         self.path, self.mail_from = Path(path), mail_from
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        pass  # each message opens and closes the file
     def send(self, mail: OutgoingMail) -> None:
         msg = build_message(mail, self.mail_from)
         self.path.parent.mkdir(parents=True, exist_ok=True)

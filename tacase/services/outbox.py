@@ -130,24 +130,28 @@ def deliver_due(
         until = now + lease
         claimed = _claim(session, now, worker, batch, until)
     counts["claimed"] = len(claimed)
-    for index, (mail, attempts) in enumerate(claimed):
-        if clock() + margin >= until:
-            rest = [m.outbox_id for m, _ in claimed[index:]]
-            until = clock() + lease
+    try:
+        for index, (mail, attempts) in enumerate(claimed):
+            if clock() + margin >= until:
+                rest = [m.outbox_id for m, _ in claimed[index:]]
+                until = clock() + lease
+                with sessions.begin() as session:
+                    session.execute(update(OutboxMessage).where(*_mine(rest, worker))
+                                    .values(claimed_until=until).execution_options(synchronize_session=False))
+            try:
+                sender.send(mail)
+                error = None
+            except Exception as exc:
+                error = describe_error(exc)
+                log.warning("outbox %s to %s: attempt %s failed: %s", mail.outbox_id, mail.to_address,
+                            attempts + 1, error)
+            # Recorded one by one, at once: a crash later in the batch must not send this one again.
             with sessions.begin() as session:
-                session.execute(update(OutboxMessage).where(*_mine(rest, worker))
-                                .values(claimed_until=until).execution_options(synchronize_session=False))
-        try:
-            sender.send(mail)
-            error = None
-        except Exception as exc:
-            error = describe_error(exc)
-            log.warning("outbox %s to %s: attempt %s failed: %s", mail.outbox_id, mail.to_address,
-                        attempts + 1, error)
-        # Recorded one by one, at once: a crash later in the batch must not send this one again.
-        with sessions.begin() as session:
-            outcome = _record(session, mail, attempts, worker, clock(), error, max_attempts, backoff_seconds)
-        counts[outcome] += 1
+                outcome = _record(session, mail, attempts, worker, clock(), error, max_attempts,
+                                  backoff_seconds)
+            counts[outcome] += 1
+    finally:
+        sender.close()  # the batch shared one connection
     return counts
 
 

@@ -33,6 +33,9 @@ class Recorder:
         with self.lock:
             self.sent.append(mail.outbox_id)
 
+    def close(self) -> None:
+        self.closed = getattr(self, "closed", 0) + 1
+
 
 class WorkerDied(BaseException):
     """Stands for a process killed in the middle of a send."""

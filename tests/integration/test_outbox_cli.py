@@ -65,3 +65,30 @@ def test_a_bad_smtp_url_is_a_clear_error(cli, monkeypatch):
     monkeypatch.setenv("TACASE_SMTP_URL", "http://mail.example.org")
     result = CliRunner().invoke(main, ["outbox", "deliver"])
     assert result.exit_code == 1 and "must start with smtp://" in result.output
+
+
+def test_deliver_claims_with_the_configured_lease(cli, fresh_db, runtime, clock, monkeypatch):
+    """TACASE_OUTBOX_LEASE_SECONDS reaches the command's claims, as it reaches the scheduler's."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from tacase import mail
+    from tacase.db.models import OutboxMessage
+
+    seed(fresh_db, runtime, clock)
+    monkeypatch.setenv("TACASE_OUTBOX_LEASE_SECONDS", "900")
+    leases = []
+    engine = make_engine(fresh_db)
+
+    def send_and_look(self, message) -> None:
+        with make_session_factory(engine, runtime)() as s:
+            row = s.scalar(select(OutboxMessage).where(OutboxMessage.id == message.outbox_id))
+            leases.append(row.claimed_until - dt.datetime.now(dt.UTC))
+
+    monkeypatch.setattr(mail.FileSender, "send", send_and_look)
+    try:
+        assert cli("outbox", "deliver").exit_code == 0
+    finally:
+        engine.dispose()
+    assert leases and all(dt.timedelta(seconds=800) < lease <= dt.timedelta(seconds=900) for lease in leases)

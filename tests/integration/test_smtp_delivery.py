@@ -164,3 +164,63 @@ def test_no_server_at_all_is_a_failure_to_retry(fresh_sessions, clock):
     counts = deliver(fresh_sessions, clock, sender_for(f"smtp://127.0.0.1:{free_port()}?timeout=2"))
     assert counts["failed"] == 1
     assert only_message(fresh_sessions).last_error.startswith("ConnectionRefusedError")
+
+
+def seed_mails(sessions, clock, count: int, *, refused: tuple[int, ...] = ()) -> None:
+    with sessions() as s:
+        s.add_all([OutboxMessage(
+            created_at=clock(), recipient_id=None, subject=f"Message {i}", body_text="Text",
+            body_html="<p>HTML</p>",
+            to_address=f"{'nobody' if i in refused else 'person'}{i}@example.org", kind="status_change",
+            case_id=None, status="pending", attempts=0, next_attempt_at=clock()) for i in range(count)])
+        s.commit()
+
+
+def test_a_batch_shares_one_connection_and_one_tls_context(fresh_sessions, clock, smtp, monkeypatch):
+    import ssl
+
+    sink, port = smtp
+    seed_mails(fresh_sessions, clock, 12)
+    contexts = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: contexts.append(1) or real(*a, **k))
+    sender = sender_for(f"smtp://127.0.0.1:{port}")
+    assert deliver(fresh_sessions, clock, sender)["sent"] == 12
+    assert len(sink.messages) == 12
+    assert sender.connections == 1 and contexts == []  # plain smtp:// needs no TLS context at all
+
+
+def test_a_refused_recipient_leaves_the_connection_to_the_next_message(fresh_sessions, clock, smtp):
+    sink, port = smtp
+
+    async def refuse_nobody(server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    sink.handle_RCPT = refuse_nobody
+    seed_mails(fresh_sessions, clock, 6, refused=(2,))
+    sender = sender_for(f"smtp://127.0.0.1:{port}")
+    counts = deliver(fresh_sessions, clock, sender)
+    assert (counts["sent"], counts["failed"]) == (5, 1)
+    assert sender.connections == 1
+
+
+def test_a_connection_that_breaks_is_opened_again_for_the_next_message(fresh_sessions, clock, smtp):
+    _sink, port = smtp
+    seed_mails(fresh_sessions, clock, 4)
+    sender = sender_for(f"smtp://127.0.0.1:{port}")
+    sent = []
+    real_send = sender.send
+
+    def send_then_break(mail):
+        real_send(mail)
+        sent.append(mail.outbox_id)
+        if len(sent) == 2:
+            sender._conn.sock.shutdown(socket.SHUT_RDWR)  # the server went away between two messages
+
+    sender.send = send_then_break
+    counts = deliver(fresh_sessions, clock, sender)
+    assert counts["sent"] + counts["failed"] == 4 and counts["sent"] >= 3
+    assert sender.connections == 2
