@@ -60,6 +60,9 @@ class BaseConfig:
     LOGIN_LIMIT_PER_ADDRESS = "30 per minute; 200 per hour"
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # A web worker still busy with one request after this many seconds is stopped (gunicorn's
+    # timeout); an Idempotency-Key such a request held is free again a few seconds later.
+    REQUEST_TIMEOUT_SECONDS = 30
 
     # Case documents: stored outside anything the app serves, read only through the API.
     DOCUMENTS_DIR = str(INSTANCE_DIR / "documents")
@@ -105,6 +108,8 @@ class BaseConfig:
                      "SCHEDULER_LEASE_SECONDS", "SWEEP_EVERY_SECONDS",
                      "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
+        self.REQUEST_TIMEOUT_SECONDS = _int_in(env, "TACASE_REQUEST_TIMEOUT_SECONDS",
+                                               self.REQUEST_TIMEOUT_SECONDS, 1, 600)
         self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
         self._database_url_given = "TACASE_DATABASE_URL" in env
         self.validate()

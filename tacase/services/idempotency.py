@@ -21,8 +21,14 @@ from tacase.audit.canonical import canonical_bytes
 from tacase.db.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
-# How long a request may hold its key before a retry may assume it died.
-LEASE = dt.timedelta(seconds=60)
+# How long a request may hold its key before a retry may assume it died: the request timeout after
+# which the server stops a worker, and a margin for the clocks of two machines.
+LEASE_MARGIN = dt.timedelta(seconds=5)
+LEASE = dt.timedelta(seconds=30) + LEASE_MARGIN
+
+
+def lease_for(request_timeout_seconds: float) -> dt.timedelta:
+    return dt.timedelta(seconds=request_timeout_seconds) + LEASE_MARGIN
 # After this a key may be used again for something else.
 RETENTION = dt.timedelta(hours=24)
 
@@ -39,8 +45,10 @@ def request_fingerprint(endpoint: str, body: Any) -> str:
 
 
 def key_problem(key: str) -> str | None:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        return f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+    # Visible ASCII: a key must reach the server as the client wrote it, through any proxy.
+    if not key or len(key) > MAX_KEY_LENGTH or not all("!" <= ch <= "~" for ch in key):
+        return (f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters "
+                "(letters, digits and punctuation; a UUID is a good key)")
     return None
 
 
@@ -54,7 +62,7 @@ class Claim:
 
 
 def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: str,
-          now: dt.datetime) -> Claim:
+          now: dt.datetime, lease: dt.timedelta = LEASE) -> Claim:
     """Take the key for this request, or say why not. The caller commits right after."""
     # Locked, so that retries racing to take over an expired lease see each other's claim.
     row = session.scalar(select(IdempotencyKey).where(
@@ -65,7 +73,7 @@ def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: 
         row = None
     if row is None:
         row = IdempotencyKey(user_id=user_id, key=key, endpoint=endpoint, request_hash=fingerprint,
-                             created_at=now, locked_until=now + LEASE)
+                             created_at=now, locked_until=now + lease)
         try:
             with session.begin_nested():
                 session.add(row)
@@ -78,7 +86,7 @@ def claim(session: Session, user_id: int, key: str, endpoint: str, fingerprint: 
         return Claim(REPLAY, row.id, row.response_status, row.response_body, row.response_location)
     if row.locked_until > now:
         return Claim(IN_FLIGHT, row.id)
-    row.locked_until = now + LEASE
+    row.locked_until = now + lease
     return Claim(NEW, row.id)
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from tacase.db.models import ApiToken, User, UserSession
+from tacase.services import idempotency
 from tacase.services.actors import Actor
 from tacase.services.auth import mfa_required
 from tacase.services.runtime import Runtime
@@ -47,6 +48,12 @@ def clock_fn() -> Any:
 
 def runtime() -> Runtime:
     return ext()["runtime"]
+
+
+def idempotency_lease() -> dt.timedelta:
+    """How long a request holds its Idempotency-Key (or one-time form token) before a retry may
+    take it: as long as the server lets a request run, and a little more."""
+    return idempotency.lease_for(ext()["config"].REQUEST_TIMEOUT_SECONDS)
 
 
 @dataclass

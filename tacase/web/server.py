@@ -28,6 +28,8 @@ class _Gunicorn(BaseApplication):
 def serve(config: BaseConfig, *, bind: str, workers: int, threads: int = 1, timeout: int = 30) -> None:
     _Gunicorn(config, {
         "bind": bind, "workers": workers, "threads": threads, "timeout": timeout,
+        # The longest request line gunicorn reads (its maximum; its default is half of it).
+        "limit_request_line": 8190,
         "accesslog": "-", "errorlog": "-", "proc_name": "tacase",
         # Behind a proxy only the loopback may set X-Forwarded-*; the default already says so.
         "forwarded_allow_ips": "127.0.0.1",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tacase.services import idempotency
 from tests.api.conftest import complete_fields
@@ -257,3 +258,41 @@ def test_a_replayed_answer_carries_the_etag_of_the_first(client, focal):
     first = post_case(client, focal, create_body())
     retry = post_case(client, focal, create_body())
     assert retry.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_request_stopped_by_the_worker_timeout_releases_its_key(app, client, focal, monkeypatch):
+    """gunicorn stops a worker whose request runs too long by raising SystemExit in it: the key is
+    given back on the way out, so the client's retry is served at once, not refused for a lease."""
+    from tacase.services import cases as case_service
+
+    opened = case_service.open_draft
+
+    def stopped(*args, **kwargs):
+        raise SystemExit(1)
+
+    monkeypatch.setattr(case_service, "open_draft", stopped)
+    with pytest.raises(SystemExit):
+        post_case(client, focal, create_body())
+    monkeypatch.setattr(case_service, "open_draft", opened)
+    r = post_case(client, focal, create_body())
+    assert r.status_code == 201, r.get_json()
+    assert total_cases(client, focal) == 1
+
+
+def test_the_lease_follows_the_request_timeout(fresh_db, api_clock):
+    from tacase.db.models import IdempotencyKey
+    from tests.api.conftest import World, make_app
+
+    app = make_app(fresh_db, api_clock, TACASE_REQUEST_TIMEOUT_SECONDS="90")
+    try:
+        world = World(app, api_clock)
+        focal = world.account("state_focal_point", state="FJI")
+        leased_until = api_clock() + idempotency.lease_for(90)
+        r = app.test_client().post("/api/v1/cases", json=create_body(),
+                                   headers={**focal.auth, "Idempotency-Key": KEY})
+        assert r.status_code == 201
+        with world.sessions() as s:
+            row = s.scalar(select(IdempotencyKey).where(IdempotencyKey.key == KEY))
+            assert row.locked_until == leased_until
+    finally:
+        app.extensions["tacase"]["engine"].dispose()

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from tacase.services import idempotency
-from tacase.web.context import actor, clock, commit, db, ext
+from tacase.web.context import actor, clock, commit, db, ext, idempotency_lease
 
 PREFIX = "form:"
 TOKEN_BYTES = 24
@@ -50,7 +50,7 @@ def run_once(token: str, endpoint: str, work: Callable[[], str]) -> Response:
     # can begin (SQLite lets one writer in at a time); `work` starts a fresh one.
     db().rollback()
     with ext()["sessions"]() as s:
-        claim = idempotency.claim(s, actor().id, key, endpoint, fingerprint, clock())
+        claim = idempotency.claim(s, actor().id, key, endpoint, fingerprint, clock(), idempotency_lease())
         s.commit()
     if claim.outcome == idempotency.REPLAY:
         flash(_("That form had already been sent; it was not sent twice."))
