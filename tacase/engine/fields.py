@@ -180,6 +180,12 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, list | dict | tuple) and not value)
 
 
+def _sent_blank(value: Any) -> bool:
+    """What a client sends to leave a declared field empty: null or blank text. An empty list or
+    object is no value of any declared type, and is refused as such."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def validate_values(
     specs: tuple[FieldSpec, ...], data: Any, *, partial: bool = False
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -198,7 +204,7 @@ def validate_values(
     }
     clean: dict[str, Any] = {}
     for spec in specs:
-        if spec.name not in data or is_blank(data[spec.name]):
+        if spec.name not in data or _sent_blank(data[spec.name]):
             if spec.required and not partial:
                 errors[spec.name] = ["is required"]
             elif spec.name in data:

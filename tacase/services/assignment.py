@@ -21,11 +21,11 @@ def assign(
 ) -> Case:
     case = get_case(session, actor, reference)  # first, so another State's case stays unseen
     require_case_worker(actor, "assign cases")
-    check_version(case, expected_version)
     if assignee_id is not None:
         assignee = session.get(User, assignee_id) if isinstance(assignee_id, int) else None
         if assignee is None or not assignee.is_active or not assignee.roles & {REVIEWER, APPROVER}:
             raise ValidationFailed({"assignee_id": ["must be an active reviewer or approver"]})
+    check_version(case, expected_version)
     if case.assignee_id == assignee_id:
         return case
     previous = case.assignee_id

@@ -17,7 +17,7 @@ from tacase.services.access import can_see, speaks_for_state
 from tacase.services.actors import Actor
 from tacase.services.case_fields import apply_fields, check_dates, field_values, validate_fields
 from tacase.services.clock import Clock
-from tacase.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tacase.services.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
 from tacase.services.references import next_reference
 from tacase.services.runtime import runtime_of
 from tacase.services.workflow_versions import ensure_version
@@ -47,8 +47,10 @@ def get_case(session: Session, actor: Actor, reference: str) -> Case:
 
 
 def check_version(case: Case, expected_version: int | None) -> None:
+    """Called once what was sent is known to be valid: a stale version is the answer to a request
+    that could otherwise succeed, never to one that is wrong in itself."""
     if expected_version is not None and expected_version != case.version:
-        raise Conflict(
+        raise StaleVersion(
             f"case {case.reference} has changed (now version {case.version}, status {case.status})",
             current_version=case.version, current_status=case.status,
         )
@@ -107,15 +109,15 @@ def update_case(
     case = get_case(session, actor, reference)
     if not speaks_for_state(actor, case):
         raise Forbidden("only the requesting State's focal points may edit a request")
-    check_version(case, expected_version)
     definition = definition_of(session, case)
+    clean = validate_fields(definition, fields)
+    check_version(case, expected_version)
     if not definition.states[case.status].editable_by_state:
         editable = [s.name for s in definition.states.values() if s.editable_by_state]
         raise Conflict(
             f"case {case.reference} is {case.status}; it can be edited only when {' or '.join(editable)}",
             current_version=case.version, current_status=case.status,
         )
-    clean = validate_fields(definition, fields)
     current = field_values(case, definition)
     check_dates({**current, **clean})
     changes = apply_fields(case, definition, clean)

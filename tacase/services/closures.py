@@ -31,16 +31,11 @@ def _require_admin(actor: Actor) -> None:
         raise Forbidden("only an administrator may record or remove closures")
 
 
-def _check_range(start: dt.date | None, end: dt.date | None) -> None:
-    if start is not None and end is not None and end < start:
-        raise ValidationFailed({"to": [f"must not be before from ({start.isoformat()})"]})
-
-
 def list_closures(session: Session, actor: Actor, *, start: dt.date | None = None,
                   end: dt.date | None = None) -> list[CalendarClosure]:
     """The duty station's closures in day order, from `start` to `end` (both included) when given.
-    Every signed-in user may read them: deadlines are counted on them."""
-    _check_range(start, end)
+    Every signed-in user may read them: deadlines are counted on them. An `end` before `start`
+    is an empty range."""
     query = (select(CalendarClosure).where(CalendarClosure.station == runtime_of(session).station)
              .order_by(CalendarClosure.day))
     if start is not None:
@@ -114,8 +109,9 @@ class CalendarInForce:
 
 def calendar_in_force(session: Session, actor: Actor, clock: Clock, *, start: dt.date | None = None,
                       end: dt.date | None = None) -> CalendarInForce:
-    """Every non-working day from `start` to `end`, with why; at most 366 days at a time. Without
-    them: today at the duty station to 60 days later (60 days up to `end` when that is past)."""
+    """Every non-working day from `start` to `end`, with why; at most 366 days at a time (a longer
+    range stops after 366 days: the answer's `end` says where), none when `end` is before `start`.
+    Without them: today at the duty station to 60 days later (60 days up to `end` when that is past)."""
     runtime = runtime_of(session)
     calendar = runtime.calendar()
     if start is None:
@@ -123,14 +119,13 @@ def calendar_in_force(session: Session, actor: Actor, clock: Clock, *, start: dt
         start = today if end is None or end >= today else shifted(end, -DEFAULT_DAYS_AHEAD)
     if end is None:
         end = shifted(start, DEFAULT_DAYS_AHEAD)
-    _check_range(start, end)
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise ValidationFailed({"to": [
-            f"the range may cover at most {MAX_RANGE_DAYS} days: from {start.isoformat()}, "
-            f"to is at most {shifted(start, MAX_RANGE_DAYS - 1).isoformat()}"]})
-    closures = {c.day: c.reason for c in list_closures(session, actor, start=start, end=end)}
+    end = min(end, shifted(start, MAX_RANGE_DAYS - 1))
+    closed: list[ClosedDay] = []
+    if end >= start:
+        closures = {c.day: c.reason for c in list_closures(session, actor, start=start, end=end)}
+        closed = closed_days(calendar, start, end, closures)
     return CalendarInForce(
         station=runtime.station, timezone=str(calendar.timezone),
         weekend=tuple(WEEKDAYS[d] for d in sorted(calendar.weekend)),
-        start=start, end=end, closed=closed_days(calendar, start, end, closures),
+        start=start, end=end, closed=closed,
     )

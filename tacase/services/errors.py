@@ -65,6 +65,12 @@ class Conflict(ServiceError):
         super().__init__(message)
 
 
+class StaleVersion(Conflict):
+    """The caller named a version of the case (If-Match, a form's hidden version) it is no longer at."""
+
+    code = "precondition_failed"
+
+
 class UnsupportedType(ServiceError):
     """A file whose content is none of the accepted types, whatever its name says."""
 

@@ -77,7 +77,6 @@ def fire_transition(
     expected_version: int | None = None,
 ) -> Case:
     case = get_case(session, actor, reference)
-    check_version(case, expected_version)
     definition = definition_of(session, case)
 
     # 1. permission
@@ -88,6 +87,7 @@ def fire_transition(
         raise Forbidden(f"your role may not fire {trigger!r} on this case")
     transition = definition.transition(trigger, case.status)
     if transition is None:
+        check_version(case, expected_version)  # a caller behind the times learns that first
         raise TransitionNotAllowed(trigger, case.status, _allowed_for(actor, case, definition))
     if not may_fire(actor, case, transition):
         raise Forbidden(f"your role may not fire {trigger!r} from {case.status!r}")
@@ -98,6 +98,7 @@ def fire_transition(
     record, errors = validate_values(transition.record, data)
     if errors:
         raise ValidationFailed(errors, f"{trigger} must record")
+    check_version(case, expected_version)
     ctx = GuardContext(fields=field_values(case, definition), actor_id=actor.id,
                        history=_history(session, case), record=record)
     failures = failed_guards(transition.guards, ctx)

@@ -24,7 +24,8 @@ from tacase.web.api import (
     tokens,
     users,
 )
-from tacase.web.api.common import API_PREFIX
+from tacase.web.api.common import API_PREFIX, document_shared_answers
+from tacase.web.api.fields import document_fields, document_request_bodies, field_choices
 from tacase.web.api.schemas import ErrorSchema
 from tacase.web.auth import init_auth, public
 from tacase.web.context import close_db
@@ -92,6 +93,10 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
 
     _api_config(app)
     api = TacaseApi(app)
+    app.extensions["tacase"]["field_choices"] = choices = field_choices(runtime)
+    document_fields(api, choices)
+    document_shared_answers(api)
+    document_request_bodies(api, runtime)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})

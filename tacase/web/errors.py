@@ -18,6 +18,7 @@ from tacase.services.errors import (
     GuardFailed,
     NotFound,
     ServiceError,
+    StaleVersion,
     TooLarge,
     TransitionNotAllowed,
     UnsupportedType,
@@ -138,6 +139,9 @@ def _service_error(exc: ServiceError):
     if isinstance(exc, GuardFailed):
         return error_response(409, exc.code, str(exc), guards=[
             {"guard": name, "reason": why} for name, why in exc.failures])
+    if isinstance(exc, StaleVersion):
+        return error_response(412, exc.code, "the case has changed since you read it; GET it again and retry",
+                              current_version=exc.current_version, current_status=exc.current_status)
     if isinstance(exc, Conflict):
         return error_response(409, exc.code, str(exc), current_version=exc.current_version,
                               current_status=exc.current_status)

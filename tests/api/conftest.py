@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +95,30 @@ def make_app(url: str, clock: FixedClock, **env: str) -> Flask:
     env.setdefault("TACASE_DOCUMENTS_DIR", tempfile.mkdtemp(prefix="tacase-documents-"))
     config = load_config("testing", environ={"TACASE_DATABASE_URL": url, **env})
     return create_app(config, clock=clock)
+
+
+@contextmanager
+def world_on(url: str, **env: str) -> Iterator[World]:
+    """An app on the database at `url` (a module's, say), with its clock at a Monday morning."""
+    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    app = make_app(url, clock, **env)
+    try:
+        yield World(app, clock)
+    finally:
+        app.extensions["tacase"]["engine"].dispose()
+
+
+_HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a page or of one form's HTML: its CSRF and one-time tokens, version..."""
+    fields = {}
+    for tag in _HIDDEN.findall(html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
 
 
 @pytest.fixture

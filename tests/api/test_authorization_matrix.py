@@ -26,7 +26,7 @@ from flask import Flask
 
 from tacase.services.clock import FixedClock
 from tests.api import matrix_account, matrix_admin, matrix_audit, matrix_cases, matrix_queue
-from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app
+from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app, world_on
 from tests.api.matrix_common import PRINCIPALS, Check, req
 
 OWN_STATE, OTHER_STATE = "FJI", "WSM"
@@ -253,10 +253,8 @@ def send(env: Env, rule: str, method: str, principal: str) -> Any:
 
 @pytest.fixture(scope="module")
 def env(module_db) -> Iterator[Env]:
-    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    app = make_app(module_db, clock)
-    yield Env(World(app, clock))
-    app.extensions["tacase"]["engine"].dispose()
+    with world_on(module_db) as world:
+        yield Env(world)
 
 
 @pytest.fixture(scope="module")

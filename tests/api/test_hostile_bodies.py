@@ -8,17 +8,14 @@ page's own form), so the bodies reach the handlers and not only the gate in fron
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from flask.testing import FlaskClient
 
-from tacase.services.clock import FixedClock
-from tests.api.conftest import World, make_app
+from tests.api.conftest import hidden_fields, world_on
 from tests.api.test_authorization_matrix import MATRIX, RULE_VARIABLE, Env, Values, fill, routes
 
 MIB = 1024 * 1024
@@ -78,11 +75,11 @@ CORPUS = [
     Body("XML", b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", "application/xml"),
     Body("JSON with a charset", _json({"body": "x"}), "application/json; charset=latin-1"),
     Body("multipart without boundary", b"--x\r\n\r\n", "multipart/form-data"),
-    Body("broken multipart", b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\x00.pdf\"\r\n\r\n"
-         b"%PDF-1.4\r\n--b", "multipart/form-data; boundary=b"),
+    Body("broken multipart", b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
+         b"filename=\"a\x00.pdf\"\r\n\r\n%PDF-1.4\r\n--b", "multipart/form-data; boundary=b"),
     Body("1 MiB + 1 byte of JSON", b'"' + b"x" * (MIB - 1) + b'"', "application/json"),
-    Body("form with NUL", _form({k: "a\u0000b" for k in FIELDS}).encode(), "application/x-www-form-urlencoded",
-         form=True),
+    Body("form with NUL", _form({k: "a\u0000b" for k in FIELDS}).encode(),
+         "application/x-www-form-urlencoded", form=True),
     Body("form with bad bytes", b"body=%ff%fe%ed%a0%80&title=%c3%28&" + b"&".join(
         k.encode() + b"=%00" for k in FIELDS), "application/x-www-form-urlencoded", form=True),
     Body("form with huge values", _form({k: DIGITS for k in FIELDS}).encode(),
@@ -96,9 +93,6 @@ CORPUS = [
 FOR_READS = [b for b in CORPUS if b.name in ("nested object", "1 MiB + 1 byte of JSON", "form with NUL")]
 
 PRINCIPALS = ("anonymous", "own", "reviewer", "admin")
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-NAME = re.compile(r'name="([^"]+)"')
-VALUE = re.compile(r'value="([^"]*)"')
 
 
 class Caller:
@@ -126,12 +120,7 @@ class Caller:
         page = self.client.get(path)
         text = page.get_data(as_text=True) if page.status_code == 200 and page.mimetype == "text/html" else ""
         page.close()
-        fields = {}
-        for tag in HIDDEN.findall(text):
-            name, value = NAME.search(tag), VALUE.search(tag)
-            if name:
-                fields[name.group(1)] = value.group(1) if value else ""
-        return fields
+        return hidden_fields(text)
 
     def send(self, method: str, path: str, body: Body) -> int:
         headers = {"X-CSRFToken": self.csrf} if self.csrf else {}
@@ -154,12 +143,10 @@ def _path(rule: str, method: str, values: Values) -> str:
 
 @pytest.fixture(scope="module")
 def env(module_db) -> Iterator[Env]:
-    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
     # Hundreds of refused sign-ins come from one address here: the limits are not under test.
-    app = make_app(module_db, clock, TACASE_LOGIN_LIMIT_PER_ADDRESS="100000/minute",
-                   TACASE_LOGIN_LIMIT_PER_ACCOUNT="100000/minute")
-    yield Env(World(app, clock))
-    app.extensions["tacase"]["engine"].dispose()
+    with world_on(module_db, TACASE_LOGIN_LIMIT_PER_ADDRESS="100000/minute",
+                  TACASE_LOGIN_LIMIT_PER_ACCOUNT="100000/minute") as world:
+        yield Env(world)
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from tacase.db.models import Notification, OutboxMessage
-from tests.api.conftest import Account, World, complete_fields
+from tests.api.conftest import Account, World, complete_fields, hidden_fields, world_on
 from tests.api.test_authorization_matrix import RULE_VARIABLE
 
 API = "/api/v1"
@@ -121,33 +121,19 @@ class Planted:
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-
-
 def _form_with(page: str, action: str) -> dict[str, str]:
     """The hidden fields of the form on `page` that posts to `action` (or of the page's only form)."""
     forms = re.findall(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', page, re.S)
     body = next((inner for target, inner in forms if target == action), None)
     if body is None:  # a form posting to its own address
         body = re.search(r"<form[^>]*>(.*?)</form>", page.split("</header>", 1)[-1], re.S).group(1)
-    fields = {}
-    for tag in HIDDEN.findall(body):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1) if value else ""
-    return fields
+    return hidden_fields(body)
 
 
 @pytest.fixture(scope="module")
 def planted(module_db) -> Iterator[Planted]:
-    import datetime as dt
-
-    from tacase.services.clock import FixedClock
-    from tests.api.conftest import make_app
-
-    clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
-    app = make_app(module_db, clock)
-    yield Planted(World(app, clock))
-    app.extensions["tacase"]["engine"].dispose()
+    with world_on(module_db) as world:
+        yield Planted(world)
 
 
 def _fillings(planted: Planted, rule: str) -> list[dict[str, Any]]:
@@ -202,7 +188,8 @@ def test_no_route_shows_the_state_what_the_office_wrote_for_itself(planted):
 
 
 def test_the_state_reads_the_comments_of_its_own_steps(planted):
-    events = planted.app.test_client().get(f"{API}/cases/{planted.cases[0]}/events", headers=planted.focal.auth)
+    events = planted.app.test_client().get(f"{API}/cases/{planted.cases[0]}/events",
+                                           headers=planted.focal.auth)
     comments = [e["data"].get("comment") for e in events.get_json() if e["action"] == "case.transition"]
     assert "Sent by the Mission" in comments and "Our reply" in comments
 

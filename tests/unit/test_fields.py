@@ -89,9 +89,15 @@ def test_integer_refuses_anything_else(value: Any) -> None:
     assert error({"type": "integer"}, value) == "must be a whole number"
 
 
-@pytest.mark.parametrize("blank", [None, "", "   ", []], ids=repr)
+@pytest.mark.parametrize("blank", [None, "", "   "], ids=repr)
 def test_blank_optional_value_is_none(blank: Any) -> None:
     assert check({"type": "integer"}, blank) == (None, None)
+
+
+@pytest.mark.parametrize(("decl", "empty"), [({"type": "integer"}, []), ({"type": "text"}, {}),
+                                             ({"type": "money"}, {})], ids=repr)
+def test_an_empty_list_or_object_is_no_value_of_a_declared_type(decl: dict, empty: Any) -> None:
+    assert error(decl, empty)
 
 
 def test_integer_bounds() -> None:

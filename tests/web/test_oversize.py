@@ -59,7 +59,8 @@ def test_the_api_answers_413_in_the_error_shape(small_uploads, api_clock):
                            json={"type": "upr_fund", "title": "x" * (2 * MIB)})
     assert response.status_code == 413
     assert response.get_json()["code"] == "payload_too_large"
-    reference = client.post("/api/v1/cases", headers=account.auth, json={"type": "upr_fund"}).get_json()["reference"]
+    opened = client.post("/api/v1/cases", headers=account.auth, json={"type": "upr_fund"})
+    reference = opened.get_json()["reference"]
     upload = client.post(f"/api/v1/cases/{reference}/documents", headers=account.auth,
                          data={"file": (io.BytesIO(PDF + b"0" * 200_000), "big.pdf")})
     assert upload.status_code == 413

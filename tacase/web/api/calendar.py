@@ -87,8 +87,10 @@ def _reason_json(kind: str, text: str) -> dict[str, str]:
 @blp.response(200, CalendarSchema)
 @errors(blp, 401, 403)
 @blp.doc(summary="The calendar in force: every non-working day in a range, and why", description=(
-    "From `from` to `to` (both included, at most 366 days). Without them: today at the duty "
-    "station to 60 days ahead (with only a `to` before today: the 60 days up to it). Each "
+    "From `from` to `to` (both included). At most 366 days are listed: a longer range stops after "
+    "366 days, and the answer's `to` says where; a `to` before `from` lists nothing. Without them: "
+    "today at the duty station to 60 days ahead (with only a `to` before today: the 60 days up to "
+    "it). Each "
     "non-working day lists every reason it is one: `weekend`, `holiday` (with its `name`) or "
     "`closure` (with its `reason`).\n\n" + COUNTING))
 def get_calendar(args: dict[str, Any]):
@@ -110,7 +112,7 @@ def get_calendar(args: dict[str, Any]):
 @errors(blp, 401, 403)
 @blp.doc(summary="Closures recorded for the duty station", description=(
     "Days the office is closed beyond weekends and public holidays, in day order; `from` and `to` "
-    "(both included) narrow the list."))
+    "(both included) narrow the list; a `to` before `from` lists nothing."))
 def list_closures(args: dict[str, Any]):
     rows = closure_service.list_closures(db(), actor(), start=args.get("start"), end=args.get("end"))
     return [closure_json(c) for c in rows]

@@ -20,9 +20,10 @@ from tacase.web.api.common import (
     errors,
     etag_of,
     expected_version,
-    raise_stale,
+    if_match,
     spec_json,
 )
+from tacase.web.api.fields import CASE_CHANGES, IDEMPOTENCY_KEY_PATTERN, NEW_CASE, STEP, json_body
 from tacase.web.api.schemas import (
     AssignSchema,
     AvailableTransitionSchema,
@@ -36,7 +37,7 @@ from tacase.web.api.schemas import (
     EventSchema,
     TransitionRequestSchema,
 )
-from tacase.web.context import actor, clock, clock_fn, commit, db, ext
+from tacase.web.context import actor, clock, clock_fn, commit, db, ext, idempotency_lease
 from tacase.web.errors import ApiError
 
 blp = Blueprint("cases", __name__, url_prefix=f"{API_PREFIX}/cases",
@@ -68,19 +69,15 @@ def _with_etag(case: Case, status: int = 200, **headers: str) -> Response:
 
 
 def _fields_from(args: dict[str, Any], *skip: str) -> dict[str, Any]:
-    """Fields sent flat or under `fields` (those under `fields` win)."""
+    """Fields sent flat or under `fields`; one field sent both ways is refused, as neither would be
+    the one the client meant."""
     flat = {k: v for k, v in args.items() if k not in ("fields", *skip)}
-    return {**flat, **(args.get("fields") or {})}
-
-
-def _checked_version(reference: str, *, required: bool) -> int | None:
-    """The If-Match version, after answering 412 if it is already stale."""
-    wanted = expected_version(required=required)
-    if wanted is not None:
-        case = cases.get_case(db(), actor(), reference)
-        if wanted != case.version:
-            raise_stale(case.version, case.status)
-    return wanted
+    nested = args.get("fields") or {}
+    twice = sorted(set(flat) & set(nested))
+    if twice:
+        raise ApiError(422, "some fields are not valid", code="validation_failed", errors={
+            name: ["sent both at the top level and under `fields`; send it once"] for name in twice})
+    return {**flat, **nested}
 
 
 @blp.route("")
@@ -113,9 +110,9 @@ class CaseCollection(MethodView):
         "Location": {"description": "the new case", "schema": {"type": "string"}},
         "ETag": {"description": "the case's version", "schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 409, 413)
-    @blp.doc(summary="Open a draft request", parameters=[{
+    @blp.doc(summary="Open a draft request", requestBody=json_body(NEW_CASE), parameters=[{
         "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
-        "schema": {"type": "string", "maxLength": 255},
+        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
         "description": "a retry with the same key and body gets the first answer and no second case"}])
     def post(self, args: dict[str, Any]):
         key = request.headers.get(IDEMPOTENCY_HEADER)
@@ -127,7 +124,8 @@ class CaseCollection(MethodView):
         viewer = actor()
         fingerprint = idempotency.request_fingerprint("cases.create", request.get_json(silent=True))
         with ext()["sessions"]() as s:
-            claim = idempotency.claim(s, viewer.id, key, "cases.create", fingerprint, clock())
+            claim = idempotency.claim(s, viewer.id, key, "cases.create", fingerprint, clock(),
+                                      idempotency_lease())
             s.commit()
         if claim.outcome == idempotency.MISMATCH:
             raise ApiError(422, "this Idempotency-Key was used with another request body",
@@ -146,7 +144,9 @@ class CaseCollection(MethodView):
             return response
         try:
             return self._create(args, claim.record_id)
-        except Exception:
+        except BaseException:
+            # Every way out but an answer frees the key at once, a worker stopped for taking too long
+            # (SystemExit) included; only a killed process leaves it to its lease.
             db().rollback()
             with ext()["sessions"]() as s:
                 idempotency.release(s, claim.record_id)
@@ -185,13 +185,11 @@ class CaseItem(MethodView):
     @blp.arguments(CaseUpdateSchema)
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 404, 409, 412, 413, 428)
-    @blp.doc(summary="Edit a draft or returned request", parameters=[{
-        "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-        "description": "the ETag from GET"}])
+    @blp.doc(summary="Edit a draft or returned request", requestBody=json_body(CASE_CHANGES),
+             parameters=[if_match(required=True)])
     def patch(self, args: dict[str, Any], reference: str):
-        wanted = _checked_version(reference, required=True)
         case = cases.update_case(db(), actor(), clock_fn(), reference, _fields_from(args),
-                                 expected_version=wanted)
+                                 expected_version=expected_version(required=True))
         commit()
         return _with_etag(case)
 
@@ -225,12 +223,11 @@ class CaseTransitions(MethodView):
     @blp.doc(summary="Fire a transition", description=(
         "409 names the triggers allowed now, or the guards that refused, or says that another "
         "change won the race. With If-Match, 412 when the case changed since it was read."),
-        parameters=[{"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}}])
+        requestBody=json_body(STEP), parameters=[if_match(required=False)])
     def post(self, args: dict[str, Any], reference: str):
-        wanted = _checked_version(reference, required=False)
         case = transitions.fire_transition(
             db(), actor(), clock_fn(), reference, args["trigger"], comment=args.get("comment"),
-            data=args.get("data") or {}, expected_version=wanted,
+            data=args.get("data") or {}, expected_version=expected_version(required=False),
         )
         commit()
         return _with_etag(case)
@@ -241,10 +238,11 @@ class CaseAssignee(MethodView):
     @blp.arguments(AssignSchema)
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 404, 409, 412, 413)
-    @blp.doc(summary="Assign the case to an officer (or to nobody with null)")
+    @blp.doc(summary="Assign the case to an officer (or to nobody with null)",
+             parameters=[if_match(required=False)])
     def put(self, args: dict[str, Any], reference: str):
-        wanted = _checked_version(reference, required=False)
-        case = assign(db(), actor(), clock_fn(), reference, args["assignee_id"], expected_version=wanted)
+        case = assign(db(), actor(), clock_fn(), reference, args["assignee_id"],
+                      expected_version=expected_version(required=False))
         commit()
         return _with_etag(case)
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import flask_smorest
 from flask import request
-from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from tacase.audit.canonical import jsonable
@@ -19,17 +18,21 @@ from tacase.engine.fields import FieldSpec
 from tacase.services.actors import Actor
 from tacase.services.case_fields import field_values
 from tacase.services.deadline_sweep import StepEvents
+from tacase.web.api.fields import NUL_FREE
 from tacase.web.errors import ApiError
+from tacase.web.json_body import MalformedJson
 
 API_PREFIX = "/api/v1"
 
 
 class _Parser(FlaskParser):
-    """webargs reading the body through the app's JSON (json_body's limits), parsed once per request."""
+    """webargs reading the body through the app's JSON (json_body's limits), parsed once per request.
+    An operation that reads a JSON body answers 400 to a request without one."""
 
     def _raw_load_json(self, req: Any) -> Any:
-        if not is_json_request(req):
-            return webargs_core.missing
+        if not is_json_request(req) or not req.get_data(cache=True):
+            raise MalformedJson(400, "send the request body as JSON, with Content-Type: application/json",
+                                code="malformed_json")
         return req.get_json(cache=True)
 
 
@@ -37,14 +40,34 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
 
+# Answers every operation may give, documented once (see document_shared_answers).
+URI_TOO_LONG = "URI_TOO_LONG_ANYWHERE"
+UNAVAILABLE = "DATABASE_UNAVAILABLE"
+
+
 def errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
     """Document the error answers an operation can give, all in the one error shape. Every operation
-    can answer 400: malformed JSON, or text no database can store in the address or the body."""
+    can answer 400 (malformed JSON, or text no database can store in the address or the body), 414
+    (an address longer than the server reads) and 503 (the database out of reach)."""
     def decorate(func: Any) -> Any:
         for code in sorted({400, *codes}):
             func = blp.alt_response(code, response=http.HTTPStatus(code).name)(func)
-        return func
+        func = blp.alt_response(414, response=URI_TOO_LONG)(func)
+        return blp.alt_response(503, response=UNAVAILABLE)(func)
     return decorate
+
+
+def document_shared_answers(api: flask_smorest.Api) -> None:
+    error = {"schema": {"$ref": "#/components/schemas/Error"}}
+    api.spec.components.response(URI_TOO_LONG, {
+        "description": "The address is longer than the server reads (8190 bytes for the request "
+                       "line); the HTTP server in front of the app answers, in its own format.",
+        "content": {"application/json": error, "text/html": {"schema": {"type": "string"}}}})
+    api.spec.components.response(UNAVAILABLE, {
+        "description": "The database cannot be reached just now (a restart, a lost connection): "
+                       "nothing was saved; send the same request again after Retry-After seconds.",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+        "content": {"application/json": error}})
 
 
 # --- ETags on cases: the version column is the validator ---------------------------------------
@@ -53,9 +76,19 @@ def etag_of(case: Case) -> str:
     return f'"v{case.version}"'
 
 
+def if_match(*, required: bool) -> dict[str, Any]:
+    """The If-Match header as an operation documents it."""
+    return {"in": "header", "name": "If-Match", "required": required,
+            "schema": {"type": "string", "pattern": NUL_FREE},
+            "description": "the ETag from GET (such as \"v3\"), or *; 412 when it names no version the "
+                           "case is at (it changed since, or the value is no ETag of it)"
+                           + ("; 428 without it" if required else "")}
+
+
 def expected_version(case: Case | None = None, *, required: bool) -> int | None:
     """The version named by If-Match: 428 when required and missing, 412 when stale (checked by the
-    caller through the services' version check, which turns into 412 here)."""
+    caller through the services' version check, which turns into 412 here). A value that is no ETag
+    of this API names no version, so it is stale too (RFC 9110: the condition is false)."""
     header = request.headers.get("If-Match")
     if header is None:
         if required:
@@ -68,11 +101,6 @@ def expected_version(case: Case | None = None, *, required: bool) -> int | None:
         if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and len(tag) < 20:
             return int(tag[2:-1])
     return -1  # matches no version: stale by definition
-
-
-def raise_stale(current_version: int | None, current_status: str | None) -> None:
-    raise ApiError(412, "the case has changed since you read it; GET it again and retry",
-                   current_version=current_version, current_status=current_status)
 
 
 # --- presentation ----------------------------------------------------------------------------

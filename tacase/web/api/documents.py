@@ -17,6 +17,7 @@ from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.context import commit as commit_request
+from tacase.web.errors import ApiError
 
 blp = Blueprint("documents", __name__, url_prefix=f"{API_PREFIX}/cases",
                 description="Documents attached to cases")
@@ -85,9 +86,17 @@ def list_documents(reference: str):
 @blp.doc(summary="Add a document to a case", description=(
     f"`multipart/form-data` with the file in `file`: {service.ACCEPTED}, judged by the content, not the "
     "name (anything else answers 415). Larger than the configured limit (20 MB unless set otherwise) "
-    "answers 413, an empty file 422. The requesting State and OHCHR reviewers, approvers and "
-    "administrators may add documents; the Board only reads them."))
+    "answers 413, an empty file 422, any other part of the form 422. An office document is refused "
+    "(422, saying why) when its archive holds macros, other archives, encrypted parts or too many "
+    "parts, or expands far beyond its size. The stored name ends in the extension of the type the "
+    "content showed. The requesting State and OHCHR reviewers, approvers and administrators may add "
+    "documents; the Board only reads them."))
 def upload_document(args: dict[str, Any], reference: str):
+    others = sorted({*request.form, *request.files} - {"file"})
+    if others:
+        raise ApiError(422, "some fields are not valid", code="validation_failed",
+                       errors={name: ["unknown field: send the document alone, in `file`"]
+                               for name in others})
     upload = args["file"]
     directory = _directory()
     document = service.upload(db(), actor(), clock_fn(), reference, filename=upload.filename,

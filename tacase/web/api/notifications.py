@@ -9,6 +9,7 @@ from marshmallow import fields as ma
 
 from tacase.services import notifications as service
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
+from tacase.web.api.fields import QueryBoolean, StrictBoolean
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, commit, db
 
@@ -20,7 +21,7 @@ class NotificationListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    unread = ma.Boolean(load_default=False, metadata={"description": "only those not read yet"})
+    unread = QueryBoolean(load_default=False, metadata={"description": "only those not read yet"})
     before = ma.Integer(validate=validate.Range(min=1, max=MAX_ID),
                         metadata={"description": "`next_before` of the previous page"})
     limit = ma.Integer(load_default=50, validate=validate.Range(min=1, max=service.MAX_PAGE))
@@ -43,7 +44,7 @@ class NotificationPageSchema(Schema):
 
 
 class PreferencesSchema(Schema):
-    daily_digest = ma.Boolean(required=True, metadata={
+    daily_digest = StrictBoolean(required=True, metadata={
         "description": "one mail a day with everything, instead of one mail per event"})
 
 

@@ -10,11 +10,14 @@ from marshmallow import fields as ma
 
 from tacase.engine.roles import ROLES
 from tacase.services.case_queries import MAX_PER_PAGE, SORTS
+from tacase.web.api.fields import QueryBoolean, RequestType, StateCode, StatusName, StrictBoolean, Trigger
 
 # Ids are 32-bit integer columns (audit sequence numbers 64-bit): larger numbers name nothing, and
 # SQLite cannot even compare with them.
 MAX_ID = 2**31 - 1
 MAX_SEQ = 2**63 - 1
+# Values one filter of a list may repeat (status=a&status=b...): more than a workflow has states.
+MAX_FILTER_VALUES = 20
 
 
 class UtcDateTime(ma.AwareDateTime):
@@ -117,12 +120,12 @@ class CaseListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    status = ma.List(ma.String(validate=validate.Length(max=64)), load_default=list)
-    type = ma.List(ma.String(validate=validate.Length(max=64)), load_default=list)
-    state = ma.List(ma.String(validate=validate.Length(equal=3)), load_default=list)
+    status = ma.List(StatusName(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
+    type = ma.List(RequestType(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
+    state = ma.List(StateCode(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
     assignee = ma.String(validate=validate.Regexp(r"^(me|none|[0-9]{1,9})$",
                                                      error="a user id, 'me' or 'none'"))
-    overdue = ma.Boolean()
+    overdue = QueryBoolean()
     q = ma.String(validate=validate.Length(min=1, max=200))
     created_from = UtcDateTime()
     created_to = UtcDateTime()
@@ -177,7 +180,7 @@ class CaseCreateSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    type = ma.String(required=True, validate=validate.Length(min=1, max=64))
+    type = RequestType(required=True)
     fields = ma.Dict(keys=ma.String())
 
 
@@ -214,7 +217,7 @@ class AvailableTransitionSchema(Schema):
 
 
 class TransitionRequestSchema(Schema):
-    trigger = ma.String(required=True, validate=validate.Length(min=1, max=64))
+    trigger = Trigger(required=True)
     comment = ma.String(load_default=None, allow_none=True, validate=validate.Length(max=8000))
     data = ma.Dict(keys=ma.String(), load_default=dict)
 
@@ -322,9 +325,9 @@ class UserListArgs(Schema):
         unknown = EXCLUDE
 
     role = ma.String(validate=validate.OneOf(ROLES))
-    state = ma.String(validate=validate.Length(equal=3))
+    state = StateCode()
     q = ma.String(validate=validate.Length(min=1, max=200))
-    active = ma.Boolean()
+    active = QueryBoolean()
     after = ma.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = ma.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 
@@ -333,7 +336,7 @@ class UserCreateSchema(Schema):
     email = ma.String(required=True, validate=validate.Length(min=3, max=254))
     roles = ma.List(ma.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1, max=len(ROLES)))
-    state = ma.String(load_default=None, allow_none=True, validate=validate.Length(equal=3))
+    state = StateCode(load_default=None, allow_none=True)
     display_name = ma.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     password = ma.String(required=True, validate=validate.Length(min=1, max=1024))
 
@@ -341,6 +344,6 @@ class UserCreateSchema(Schema):
 class UserUpdateSchema(Schema):
     roles = ma.List(ma.String(validate=validate.OneOf(ROLES)),
                         validate=validate.Length(min=1, max=len(ROLES)))
-    state = ma.String(allow_none=True, validate=validate.Length(equal=3))
+    state = StateCode(allow_none=True)
     display_name = ma.String(validate=validate.Length(min=1, max=200))
-    is_active = ma.Boolean()
+    is_active = StrictBoolean()
