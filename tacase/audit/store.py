@@ -74,6 +74,7 @@ def seal(session: Session) -> list[PendingEvent]:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return []
+    session.flush()  # the transaction's other writes first, before the lock is taken
     _lock_chain(session)
     head = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)

@@ -29,7 +29,7 @@ class JobContext:
 
 # Events per transaction: each commit chains its events, and the chain's lock lasts only that long,
 # so web requests writing meanwhile wait for a few inserts at most.
-SWEEP_BATCH = 20
+SWEEP_BATCH = 10
 
 
 def sweep_in_batches(sessions: sessionmaker[Session], clock: Clock, *, escalate_after_working_days: int,

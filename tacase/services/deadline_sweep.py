@@ -9,6 +9,7 @@ whichever process inserts it first.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,16 +113,20 @@ def sweep_deadlines(session: Session, clock: Clock, *, escalate_after_working_da
                 before = report.total
                 for case in found:
                     _record(session, case, kind, now, report)
-                if limit is None or report.total == before:
-                    break  # all of them at once, or every one was another sweep's already
+                if report.total == before:
+                    break  # every one was another sweep's already
     calendar = business_calendar(session)
     threshold = escalate_after_working_days * DAY
-    if left() > 0:
+    while left() > 0:
         overdue = _candidates(session, left(), and_(Case.due_party == "office", Case.due_at <= now),
                               _has_event("overdue"), ~_has_event("escalation"))
-        overdue_long_enough = [c for c in overdue if calendar.elapsed(c.due_at, now) >= threshold]
-        for case in overdue_long_enough:
+        # By due date: once one is not overdue long enough, neither are those after it.
+        ready = list(itertools.takewhile(lambda c: calendar.elapsed(c.due_at, now) >= threshold, overdue))
+        before = report.total
+        for case in ready:
             _record(session, case, "escalation", now, report)
+        if len(ready) < len(overdue) or not ready or report.total == before:
+            break
     return report
 
 

@@ -130,3 +130,12 @@ def test_the_command_says_when_another_sweep_is_running(cli, fresh_sessions, clo
     with fresh_sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.action == "deadline.overdue")) == 3
+
+
+def test_one_pass_without_a_limit_does_all_that_is_due_however_many(fresh_sessions, clock, monkeypatch):
+    _, later = submitted_cases(fresh_sessions, clock, 12)
+    monkeypatch.setattr(sweep_service, "BATCH", 5)  # what one query reads at most
+    with fresh_sessions() as s:
+        report = sweep_service.sweep_deadlines(s, FixedClock(later))
+        s.commit()
+    assert report.counts["overdue"] == 12 and report.counts["escalation"] == 12
