@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import pool
 
-from tacase.db import models  # noqa: F401 - registers every table on the metadata
+from tacase.db import models  # registers every table on the metadata
 from tacase.db.base import Base
 from tacase.db.session import make_engine
 
@@ -40,6 +40,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=models.compared,
     )
     with context.begin_transaction():
         context.run_migrations()

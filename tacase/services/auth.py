@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tacase.db.models import ApiToken, User, UserSession
 from tacase.engine.roles import ADMIN, APPROVER, BOARD, REVIEWER
@@ -146,7 +146,8 @@ def resolve_session(session: Session, clock: Clock, policy: SessionPolicy, sid: 
     found = session.execute(
         select(UserSession, User).join(User, User.id == UserSession.user_id)
         .where(UserSession.sid_hash == secret_hash(sid), UserSession.ended_at.is_(None))
-    ).first()
+        .options(joinedload(User.role_rows))  # one query, the roles with the user
+    ).unique().first()
     if found is None:
         return None
     row, user = found
@@ -251,7 +252,8 @@ def resolve_token(session: Session, clock: Clock, plain: str) -> tuple[ApiToken,
     found = session.execute(
         select(ApiToken, User).join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == secret_hash(plain), ApiToken.revoked_at.is_(None))
-    ).first()
+        .options(joinedload(User.role_rows))  # one query, the roles with the user
+    ).unique().first()
     if found is None:
         return None
     token, user = found

@@ -1,21 +1,36 @@
-"""Finding cases: the filters of the work queue and the State's dashboard, scoped by who asks."""
+"""Finding cases: the filters of the work queue and the State's dashboard, scoped by who asks.
+
+Every list reads in the order of an index and stops at its page: the cost of a page does not grow
+with the record. Totals are counted up to COUNT_LIMIT (beyond it a list says "more than"), and a
+list can be walked with a cursor (the position after the last row shown) as well as by page
+numbers. Deep pages read only the keys of the rows they skip (an index-only scan), then the page.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 
 from tacase.db.models import Case
 from tacase.services.access import OFFICE_READERS
 from tacase.services.actors import Actor
+from tacase.services.errors import ValidationFailed
 
 SORTS = {
     "created_at": Case.created_at, "updated_at": Case.updated_at, "due_at": Case.due_at,
     "reference": Case.reference, "status": Case.status,
 }
+# Columns that may be NULL sort their NULLs last whichever way; `reference` is unique, so it needs no
+# tie-break; the others break ties by id, as their indexes do.
+NULLABLE_SORTS = frozenset({"due_at"})
+UNIQUE_SORTS = frozenset({"reference"})
 # A list shows these; the long texts and JSON fields stay in the database until a case is opened.
 # step_started_at too: the deadline sweep's events of a page are matched on it (one query for all rows).
 SUMMARY_COLUMNS = (
@@ -24,7 +39,9 @@ SUMMARY_COLUMNS = (
     Case.paused_state, Case.version, Case.workflow_version_id, Case.step_started_at,
 )
 MAX_PER_PAGE = 100
-MAX_PAGE = 1000  # offset pagination stays cheap only so far; narrow the filters beyond it
+MAX_PAGE = 1000  # deeper than this, narrow the filters or follow the cursor
+COUNT_LIMIT = 10_000  # totals are exact up to here; beyond it a list says "more than"
+MIN_QUERY = 3  # a text search reads an index of three-letter pieces (trigrams) on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -44,13 +61,19 @@ class CaseFilter:
 @dataclass(frozen=True)
 class Page:
     items: list[Case]
-    total: int
+    total: int  # exact when total_exact, else the number of rows found up to COUNT_LIMIT
+    total_exact: bool
     page: int
     per_page: int
-    pages: int = field(init=False)
+    next_cursor: str | None  # where the next page starts; None on the last one
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pages", max(1, -(-self.total // self.per_page)))
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
 
 
 def visible_cases(actor: Actor) -> Select:
@@ -86,7 +109,10 @@ def filtered(actor: Actor, flt: CaseFilter, now: dt.datetime) -> Select:
     elif flt.overdue is False:
         query = query.where(or_(Case.due_at.is_(None), Case.due_at >= now))
     if flt.q:
-        pattern = _like(flt.q.strip().lower())
+        text = flt.q.strip().lower()
+        if len(text) < MIN_QUERY:
+            raise ValidationFailed({"q": [f"search for at least {MIN_QUERY} characters"]})
+        pattern = _like(text)
         query = query.where(or_(func.lower(Case.reference).like(pattern, escape="\\"),
                                 func.lower(Case.title).like(pattern, escape="\\")))
     for column, low, high in ((Case.created_at, flt.created_from, flt.created_to),
@@ -98,19 +124,98 @@ def filtered(actor: Actor, flt: CaseFilter, now: dt.datetime) -> Select:
     return query
 
 
+# --- the order of a list, and the cursor that continues it -------------------------------------------
+
+@dataclass(frozen=True)
+class Ordering:
+    name: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, sort: str) -> Ordering:
+        name = sort.lstrip("-")
+        if name not in SORTS:
+            raise ValidationFailed({"sort": [f"sort by one of: {', '.join(SORTS)}"]})
+        return cls(name, sort.startswith("-"))
+
+    @property
+    def column(self) -> Any:
+        return SORTS[self.name]
+
+    def order_by(self) -> list[Any]:
+        column = self.column
+        first = column.desc() if self.descending else column.asc()
+        if self.name in NULLABLE_SORTS:
+            first = first.nulls_last()  # the indexes are built in this order
+        if self.name in UNIQUE_SORTS:
+            return [first]
+        return [first, Case.id.desc() if self.descending else Case.id.asc()]
+
+    def after(self, value: Any, case_id: int) -> ColumnElement[bool]:
+        """Rows that come after (value, case_id) in this order."""
+        column, beyond = self.column, (lambda a, b: a < b) if self.descending else (lambda a, b: a > b)
+        tie = beyond(Case.id, case_id) if self.name not in UNIQUE_SORTS else false()
+        if self.name in NULLABLE_SORTS:
+            if value is None:  # among the NULLs, at the end: only the id moves on
+                return and_(column.is_(None), tie)
+            return or_(beyond(column, value), and_(column == value, tie), column.is_(None))
+        return or_(beyond(column, value), and_(column == value, tie))
+
+    def cursor_for(self, case: Case) -> str:
+        value = getattr(case, self.name)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat()
+        raw = json.dumps([self.name, self.descending, value, case.id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def read_cursor(self, cursor: str) -> ColumnElement[bool]:
+        """The condition a cursor of this order stands for; ValidationFailed for any other."""
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            name, descending, value, case_id = raw
+            if (name, descending) != (self.name, self.descending) or not isinstance(case_id, int):
+                raise ValueError
+            if value is not None and self.name in ("created_at", "updated_at", "due_at"):
+                value = dt.datetime.fromisoformat(value)
+            elif value is not None and not isinstance(value, str):
+                raise ValueError
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed({"cursor": [
+                "not a cursor of this list: pass next_cursor of the previous page, with the same sort"]}
+            ) from None
+        return self.after(value, case_id)
+
+
+def bounded_count(session: Session, query: Select, limit: int) -> tuple[int, bool]:
+    """How many rows the query finds, counted up to `limit`: (count, exact)."""
+    found = session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Case.id).order_by(None).limit(limit + 1).subquery())) or 0
+    return (found, True) if found <= limit else (limit, False)
+
+
 def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime, *,
-               sort: str = "-updated_at", page: int = 1, per_page: int = 25) -> Page:
+               sort: str = "-updated_at", page: int = 1, per_page: int = 25,
+               cursor: str | None = None) -> Page:
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
+    ordering = Ordering.parse(sort)
     query = filtered(actor, flt, now)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    column = SORTS[sort.lstrip("-")]
-    order = column.desc() if sort.startswith("-") else column.asc()
-    # Cases without a due date go last whichever way due dates are sorted (NULLS LAST, which an
-    # ascending index on the column already serves on PostgreSQL).
-    ordering = [order.nulls_last(), Case.id.desc() if sort.startswith("-") else Case.id]
-    rows = session.scalars(
-        query.options(load_only(*SUMMARY_COLUMNS), raiseload(Case.recommendations)).order_by(*ordering)
-        .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return Page(items=list(rows), total=total, page=page, per_page=per_page)
+    total, exact = bounded_count(session, query, COUNT_LIMIT)
+    if cursor is not None:
+        query = query.where(ordering.read_cursor(cursor))
+        page = 1
+    ordered = query.order_by(*ordering.order_by())
+    offset = (page - 1) * per_page
+    if offset:
+        # A deep page: the keys it skips come from the index alone, then only its rows are read.
+        keys = ordered.with_only_columns(Case.id).offset(offset).limit(per_page + 1).subquery()
+        ordered = ordered.where(Case.id.in_(select(keys.c.id)))
+    else:
+        ordered = ordered.limit(per_page + 1)
+    rows = list(session.scalars(
+        ordered.options(load_only(*SUMMARY_COLUMNS), raiseload(Case.recommendations))).all())
+    more = len(rows) > per_page
+    items = rows[:per_page]
+    return Page(items=items, total=total, total_exact=exact, page=page, per_page=per_page,
+                next_cursor=ordering.cursor_for(items[-1]) if more and items else None)
+

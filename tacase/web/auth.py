@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from limits import parse_many
 
-from tacase.db.models import UserSession
+from tacase.db.models import User, UserSession
 from tacase.services import auth as auth_service
 from tacase.services.accounts import normalise_email
 from tacase.services.auth import SessionPolicy, resolve_session, resolve_token
@@ -49,26 +49,34 @@ def session_policy() -> SessionPolicy:
 
 
 def _load_principal(req: Any) -> Principal | None:
-    sessions, clock = ext()["sessions"], clock_fn()
+    """Who the request comes from: one query in the request's session, in a transaction of its own
+    (it commits a token's or session's last use, once a minute; SQLite lets a view's own short
+    transactions begin after it). The rows are then let go of, as read: the view's rollbacks do not
+    make them read again."""
+    clock = clock_fn()
     header = req.headers.get("Authorization")
     if header is not None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        with sessions() as s:
-            found = resolve_token(s, clock, value.strip())
-            s.commit()
+        found = _detached(resolve_token(db(), clock, value.strip()))
         return Principal(found[1], "token", token=found[0]) if found else None
     sid = session.get(SESSION_KEY)
     if not sid:
         return None
-    with sessions() as s:
-        found = resolve_session(s, clock, session_policy(), sid)
-        s.commit()
+    found = _detached(resolve_session(db(), clock, session_policy(), sid))
     if found is None:
         session.clear()  # ended, idle or expired: the browser forgets it too
         return None
     return Principal(found[1], "session", user_session=found[0])
+
+
+def _detached(found: tuple[Any, User] | None) -> tuple[Any, User] | None:
+    commit()
+    if found is not None:
+        for row in found:
+            db().expunge(row)  # the user's roles with it
+    return found
 
 
 def _gate() -> None:

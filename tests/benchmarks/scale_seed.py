@@ -179,5 +179,12 @@ def audit_chain(url: str, count: int) -> None:
         conn.execute("ANALYZE audit_events")
 
 
+def settle(url: str) -> None:
+    """What autovacuum does for a database that has been running a while: the statistics and the
+    visibility map that index-only scans read."""
+    with psycopg.connect(_plain(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def _plain(url: str) -> str:
     return normalise_url(url).replace("postgresql+psycopg://", "postgresql://")

@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from tacase.db.base import Base
 from tacase.db.migrate import downgrade, upgrade
+from tacase.db.models import compared
 from tacase.db.session import make_engine
 
 
@@ -15,7 +16,8 @@ def diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_object": compared})
             return compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -21,6 +21,7 @@ from tacase.web.api.common import (
     etag_of,
     expected_version,
     if_match,
+    json_ready,
     spec_json,
 )
 from tacase.web.api.fields import CASE_CHANGES, IDEMPOTENCY_KEY_PATTERN, NEW_CASE, STEP, json_body
@@ -51,12 +52,9 @@ def _detail(case: Case) -> dict[str, Any]:
     return case_detail(case, cases.definition_of(db(), case), actor(), clock(), events)
 
 
-_CASE_SCHEMA = CaseSchema()
-
-
 def _dumped(case: Case) -> dict[str, Any]:
     """The case as every answer shows it (the same date format whatever the route)."""
-    return _CASE_SCHEMA.dump(_detail(case))
+    return json_ready(_detail(case))
 
 
 def _with_etag(case: Case, status: int = 200, **headers: str) -> Response:
@@ -87,7 +85,9 @@ class CaseCollection(MethodView):
     @errors(blp, 401, 403)
     @blp.doc(summary="List cases", description=(
         "Filters combine with AND; `status`, `type` and `state` may repeat. A State's users see only "
-        "their State's cases. `sort` is a field name, descending with a leading `-`."))
+        "their State's cases. `sort` is a field name, descending with a leading `-`; cases without a "
+        "due date come last either way. Pages go up to 1000; `next_cursor` continues a list however "
+        "deep. `total` is exact up to 10,000 (`total_exact`)."))
     def get(self, args: dict[str, Any]):
         flt = case_queries.CaseFilter(
             status=tuple(args["status"]), type=tuple(args["type"]), state=tuple(args["state"]),
@@ -98,12 +98,13 @@ class CaseCollection(MethodView):
         now = clock()
         viewer = actor()
         page = case_queries.list_cases(db(), viewer, flt, now, sort=args["sort"], page=args["page"],
-                                       per_page=args["per_page"])
+                                       per_page=args["per_page"], cursor=args.get("cursor"))
         events = step_events(db(), page.items)
-        items = [case_summary(c, cases.definition_of(db(), c), viewer, now, events.get(c.id))
+        items = [json_ready(case_summary(c, cases.definition_of(db(), c), viewer, now, events.get(c.id)))
                  for c in page.items]
-        return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
-                "pages": page.pages}
+        return jsonify({"items": items, "total": page.total, "total_exact": page.total_exact,
+                        "page": page.page, "per_page": page.per_page, "pages": page.pages,
+                        "next_cursor": page.next_cursor})
 
     @blp.arguments(CaseCreateSchema)
     @blp.response(201, CaseSchema, headers={

@@ -140,6 +140,13 @@ def case_summary(case: Case, definition: WorkflowDefinition, viewer: Actor, now:
     }
 
 
+def json_ready(summary: dict[str, Any]) -> dict[str, Any]:
+    """A case's summary or detail as its schema dumps it (instants in ISO 8601), without the schema's
+    cost: a list of 50 would otherwise spend longer in marshmallow than in the database."""
+    return {key: value.isoformat() if isinstance(value, dt.datetime) else value
+            for key, value in summary.items()}
+
+
 def case_detail(case: Case, definition: WorkflowDefinition, viewer: Actor, now: dt.datetime,
                 events: StepEvents | None = None) -> dict[str, Any]:
     out = case_summary(case, definition, viewer, now, events)

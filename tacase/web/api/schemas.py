@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, INCLUDE, Schema, validate
 from marshmallow import fields as ma
 
 from tacase.engine.roles import ROLES
-from tacase.services.case_queries import MAX_PER_PAGE, SORTS
+from tacase.services.case_queries import COUNT_LIMIT, MAX_PAGE, MAX_PER_PAGE, MIN_QUERY, SORTS
 from tacase.web.api.fields import QueryBoolean, RequestType, StateCode, StatusName, StrictBoolean, Trigger
 
 # Ids are 32-bit integer columns (audit sequence numbers 64-bit): larger numbers name nothing, and
@@ -126,15 +126,19 @@ class CaseListArgs(Schema):
     assignee = ma.String(validate=validate.Regexp(r"^(me|none|[0-9]{1,9})$",
                                                      error="a user id, 'me' or 'none'"))
     overdue = QueryBoolean()
-    q = ma.String(validate=validate.Length(min=1, max=200))
+    q = ma.String(validate=validate.Length(min=MIN_QUERY, max=200), metadata={
+        "description": f"in the reference or the title, ignoring case; at least {MIN_QUERY} characters"})
     created_from = UtcDateTime()
     created_to = UtcDateTime()
     updated_from = UtcDateTime()
     updated_to = UtcDateTime()
     sort = ma.String(load_default="-updated_at", validate=validate.OneOf(
         [*SORTS, *(f"-{k}" for k in SORTS)]))
-    page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    cursor = ma.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "`next_cursor` of the previous page: the next page, however deep (with the "
+                       "same filters and sort; `page` is then not used)"})
 
 
 class CaseSummarySchema(Schema):
@@ -168,10 +172,14 @@ class CaseSchema(CaseSummarySchema):
 
 class CasePageSchema(Schema):
     items = ma.List(ma.Nested(CaseSummarySchema))
-    total = ma.Integer()
+    total = ma.Integer(metadata={"description": f"how many cases match, counted up to {COUNT_LIMIT}"})
+    total_exact = ma.Boolean(metadata={
+        "description": f"false when more than {COUNT_LIMIT} cases match: `total` is then a lower bound"})
     page = ma.Integer()
     per_page = ma.Integer()
-    pages = ma.Integer()
+    pages = ma.Integer(metadata={"description": "pages of `total` cases"})
+    next_cursor = ma.String(allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page; null on the last page"})
 
 
 class CaseCreateSchema(Schema):

@@ -59,6 +59,8 @@ class QueueFilterForm(PageForm):
                            validators=[_listed(_l("Choose someone from the list."))])
     q = StringField(_l("Reference or title contains"), validators=[
         Optional(),
+        Length(min=case_queries.MIN_QUERY, message=_l("Search for at least %(min)d characters.",
+                                                      min=case_queries.MIN_QUERY)),
         Length(max=MAX_QUERY, message=_l("Search for at most %(max)d characters.", max=MAX_QUERY)),
     ])
     overdue = BooleanField(_l("Overdue only"))
@@ -217,7 +219,8 @@ def queue() -> Any:
     args = _filter_args(form)
     links = {
         "previous": url_for("web.queue", **args, page=page.page - 1) if page.page > 1 else None,
-        "next": url_for("web.queue", **args, page=page.page + 1) if page.page < page.pages else None,
+        "next": url_for("web.queue", **args, page=page.page + 1)
+        if page.has_next and page.page < case_queries.MAX_PAGE else None,
         "first": url_for("web.queue", **args) if page.page > page.pages else None,
     }
     return render_template("web/queue.html", form=form, problem=None, rows=rows, page=page, links=links,
