@@ -307,12 +307,14 @@ def audit() -> None:
 
 
 @audit.command("verify", help="Recompute the hash chain; exit 1 at the first bad event.")
+@click.option("--since-last", is_flag=True,
+              help="only the events after the last checkpoint (by default: the whole chain)")
 @pass_context
-def audit_verify(ctx: Context) -> None:
-    from tacase.audit.store import verify_chain
+def audit_verify(ctx: Context, since_last: bool) -> None:
+    from tacase.jobs.tasks import verify_audit
+    from tacase.services.clock import utcnow
 
-    with ctx.session() as session:
-        result = verify_chain(session)
+    result = verify_audit(ctx.session_factory, utcnow, full=not since_last)
     if result.ok:
         click.echo(f"OK: {result.events} events, head {result.head}")
         return

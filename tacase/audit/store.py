@@ -15,8 +15,8 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tacase.audit.canonical import canonical_bytes, format_instant, jsonable
-from tacase.audit.chain import GENESIS, Verification, link_hash, verify
-from tacase.db.models import AuditEvent
+from tacase.audit.chain import GENESIS, START, Checkpoint, Verification, link_hash, verify_rows
+from tacase.db.models import AuditEvent, AuditVerification
 
 # Any constant will do; it names the one lock every audit append takes on PostgreSQL.
 _APPEND_LOCK_KEY = 0x7461636173650001
@@ -127,20 +127,61 @@ def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> Non
         session.info.pop(_PENDING, None)
 
 
-def verify_chain(session: Session) -> Verification:
-    return verify(_iter_rows(session))
+def latest_checkpoint(session: Session) -> Checkpoint:
+    """The furthest point a verification found the chain whole (the start, before any)."""
+    found = session.execute(
+        select(AuditVerification.events, AuditVerification.head).where(AuditVerification.ok.is_(True))
+        .order_by(AuditVerification.events.desc()).limit(1)).first()
+    return Checkpoint(found.events, found.head) if found else START
 
 
-def _iter_rows(session: Session, batch: int = 5000) -> Iterator[Any]:
-    columns = (AuditEvent.seq, AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.body,
-               AuditEvent.actor_id, AuditEvent.action, AuditEvent.case_id)
-    after = None
-    while True:
-        stmt = select(*columns).order_by(AuditEvent.seq).limit(batch)
-        if after is not None:
-            stmt = stmt.where(AuditEvent.seq > after)
-        rows = session.execute(stmt).all()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].seq
+def last_full_verification(session: Session) -> AuditVerification | None:
+    return session.scalar(select(AuditVerification).where(AuditVerification.full.is_(True))
+                          .order_by(AuditVerification.id.desc()).limit(1))
+
+
+def verify_chain(session: Session, start: Checkpoint = START) -> Verification:
+    """Verify from the event after `start` (from the first, by default). A start past the first
+    event must still be where it was: its event's hash is checked first."""
+    if start.seq:
+        hash_there = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == start.seq))
+        if hash_there != start.head:
+            return Verification(False, start.seq - 1, "", start.seq,
+                                "has changed or gone since it was last verified")
+    return verify_rows(_iter_rows(session, start.seq), start)
+
+
+def record_verification(session: Session, verification: Verification, at: dt.datetime, *,
+                        full: bool) -> AuditVerification:
+    """Keep a run's result; a whole chain is where the next runs start."""
+    row = AuditVerification(verified_at=at, full=full, ok=verification.ok, events=verification.events,
+                            head=verification.head, first_bad_seq=verification.first_bad_seq,
+                            reason=(verification.reason or "")[:200] or None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+_ROWS = ("SELECT seq, prev_hash, hash, body, actor_id, action, case_id FROM audit_events "
+         "WHERE seq > {after} ORDER BY seq LIMIT {batch}")
+
+
+def _iter_rows(session: Session, after: int, batch: int = 10000) -> Iterator[tuple]:
+    """The events after `after`, in order, in batches read by key, as the driver's own tuples: no
+    objects and no type processing between the database and the hash."""
+    connection = session.connection()
+    style = {"qmark": ("?", "?"), "named": (":after", ":batch")}.get(
+        connection.dialect.paramstyle, ("%(after)s", "%(batch)s"))
+    sql = _ROWS.format(after=style[0], batch=style[1])
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        while True:
+            params = (after, batch) if style[0] == "?" else {"after": after, "batch": batch}
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+    finally:
+        cursor.close()

@@ -192,7 +192,6 @@ class Case(Base):
             name="funding_source_known",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
-        Index("ix_cases_status_due_at", "status", "due_at"),
         # Every order a list offers, read from an index and broken by id (case_queries.Ordering);
         # the same for a State's users, whose lists are always of one State.
         *_ordered_indexes(),
@@ -234,7 +233,10 @@ class Case(Base):
     # The current step's clock; due_at is NULL when nobody is waited on.
     step_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    remind_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the deadline sweep must next look at the step (its reminder, its due time, its
+    # escalation): the sweep reads only cases at or past it, never the backlog already flagged.
+    next_attention_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     due_party: Mapped[str | None] = mapped_column(String(8))
     # While the State is waited on, the office's step is frozen with the time it had left.
     paused_state: Mapped[str | None] = mapped_column(String(64))
@@ -331,6 +333,26 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditVerification(Base):
+    """A run of the chain's verification. One that found the chain whole up to event `events`, whose
+    hash was `head`, is a checkpoint: later runs start there instead of at the first event (a full
+    run starts at the first, and is what shows an edit of an event verified before)."""
+
+    __tablename__ = "audit_verifications"
+    __table_args__ = (CheckConstraint("events >= 0", name="events_not_negative"),
+                      Index("ix_audit_verifications_ok_events", "ok", "events"),
+                      Index("ix_audit_verifications_full_id", "full", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    full: Mapped[bool] = mapped_column(Boolean)  # from the first event, not from a checkpoint
+    ok: Mapped[bool] = mapped_column(Boolean)
+    events: Mapped[int] = mapped_column(BigInteger)  # the chain was whole up to this event
+    head: Mapped[str] = mapped_column(String(64))
+    first_bad_seq: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(200))
 
 
 DEADLINE_EVENT_KINDS = ("reminder", "overdue", "escalation", "state_reminder", "last_notice")

@@ -28,4 +28,9 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
             "one mail a day for users who asked for a digest"),
         Job("purge-idempotency-keys", "purge_idempotency_keys", "interval", {"hours": 1},
             "forget Idempotency-Keys older than a day"),
+        Job("audit-checkpoint", "verify_audit_since_checkpoint", "interval", {"minutes": 10},
+            "verify the audit events since the last checkpoint, and keep the new one"),
+        Job("audit-verify-full", "verify_audit_chain", "cron",
+            {"hour": 2, "minute": 30, "timezone": config.DUTY_STATION_TIMEZONE},
+            "verify the whole audit chain, from the first event"),
     )

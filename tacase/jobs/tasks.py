@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import BaseConfig
+from tacase.audit import store
+from tacase.audit.chain import START, Verification
 from tacase.services import idempotency, outbox
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
@@ -82,6 +84,28 @@ def send_digests(ctx: JobContext) -> None:
     with ctx.sessions() as session:
         outbox.send_digests(session, ctx.clock, now=ctx.clock())
         session.commit()
+
+
+def verify_audit(sessions: sessionmaker[Session], clock: Clock, *, full: bool) -> Verification:
+    """Verify the chain (all of it, or since the last checkpoint) and keep the run's result."""
+    with sessions() as session:
+        result = store.verify_chain(session, START if full else store.latest_checkpoint(session))
+        store.record_verification(session, result, clock(), full=full)
+        session.commit()
+    if not result.ok:
+        log.error("the audit chain is broken at event %s: %s (%s events verify before it)",
+                  result.first_bad_seq, result.reason, result.events)
+    return result
+
+
+def verify_audit_since_checkpoint(ctx: JobContext) -> None:
+    verify_audit(ctx.sessions, ctx.clock, full=False)
+
+
+def verify_audit_chain(ctx: JobContext) -> None:
+    result = verify_audit(ctx.sessions, ctx.clock, full=True)
+    if result.ok:
+        log.info("the audit chain verifies: %s events, head %s", result.events, result.head)
 
 
 def purge_idempotency_keys(ctx: JobContext) -> None:

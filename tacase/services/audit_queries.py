@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tacase.audit.chain import Verification
-from tacase.audit.store import verify_chain
-from tacase.db.models import AuditEvent, Case, User
+from tacase.audit.chain import START, Verification
+from tacase.audit.store import last_full_verification, latest_checkpoint, verify_chain
+from tacase.db.models import AuditEvent, AuditVerification, Case, User
 from tacase.engine.roles import ADMIN, BOARD
 from tacase.services import audit_log
 from tacase.services.accounts import normalise_email
@@ -72,9 +72,33 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter, *, after: int 
     return events, (rows[-1].seq if more and rows else None)
 
 
-def verify(session: Session, actor: Actor) -> Verification:
+@dataclass(frozen=True)
+class ChainStatus:
+    """A verification, the checkpoint it started after (0: the first event), and the last full one
+    (the nightly run, or one asked for): an edit of events verified before shows there."""
+
+    verification: Verification
+    verified_from: int
+    last_full: AuditVerification | None
+
+    @property
+    def ok(self) -> bool:
+        return self.verification.ok and (self.last_full is None or self.last_full.ok)
+
+    def as_dict(self) -> dict[str, Any]:
+        full = self.last_full
+        return {**self.verification.as_dict(), "ok": self.ok, "verified_from": self.verified_from,
+                "last_full_verification": None if full is None else {
+                    "at": full.verified_at, "ok": full.ok, "events": full.events,
+                    "first_bad_seq": full.first_bad_seq, "reason": full.reason}}
+
+
+def verify(session: Session, actor: Actor, *, full: bool = False) -> ChainStatus:
+    """The chain from the last checkpoint on (a few minutes of events at most, as the scheduler keeps
+    checkpoints), or from the first event when `full`."""
     require_auditor(actor)
-    return verify_chain(session)
+    start = START if full else latest_checkpoint(session)
+    return ChainStatus(verify_chain(session, start), start.seq, last_full_verification(session))
 
 
 def actor_id_for(session: Session, named: str) -> int | None:

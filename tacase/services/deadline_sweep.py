@@ -9,15 +9,15 @@ whichever process inserts it first.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import and_, exists, select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tacase.db.models import Case, DeadlineEvent
+from tacase.engine.calendar import BusinessCalendar
 from tacase.services import audit_log, notifications
 from tacase.services.actors import SYSTEM
 from tacase.services.business_calendar import business_calendar
@@ -49,19 +49,18 @@ class SweepReport:
                 f"{c['state_reminder']} State reminders, {c['last_notice']} last notices")
 
 
-def _has_event(*kinds: str) -> Any:
-    return exists().where(
-        DeadlineEvent.case_id == Case.id, DeadlineEvent.step_started_at == Case.step_started_at,
-        DeadlineEvent.kind.in_(kinds),
-    )
-
-
-def _candidates(session: Session, limit: int, *conditions: Any) -> list[Case]:
-    return list(session.scalars(
-        select(Case).options(raiseload(Case.recommendations))
-        .where(Case.due_at.is_not(None), Case.closed_at.is_(None), *conditions)
-        .order_by(Case.due_at, Case.id).limit(min(limit, BATCH))
-    ))
+def _recorded(session: Session, cases: list[Case]) -> dict[int, set[str]]:
+    """For each case, the events its current step has had already (one query for the batch)."""
+    steps = {c.id: c.step_started_at for c in cases}
+    rows = session.execute(
+        select(DeadlineEvent.case_id, DeadlineEvent.step_started_at, DeadlineEvent.kind)
+        .where(DeadlineEvent.case_id.in_(steps))
+    ).all()
+    out: dict[int, set[str]] = {case_id: set() for case_id in steps}
+    for row in rows:
+        if row.step_started_at == steps[row.case_id]:
+            out[row.case_id].add(row.kind)
+    return out
 
 
 def _record(session: Session, case: Case, kind: str, now: dt.datetime, report: SweepReport) -> None:
@@ -80,6 +79,45 @@ def _record(session: Session, case: Case, kind: str, now: dt.datetime, report: S
     report.counts[kind] += 1
 
 
+def first_attention(case: Case) -> dt.datetime | None:
+    """When a step just entered first needs the sweep: its reminder, or its due time."""
+    if case.due_at is None or case.closed_at is not None:
+        return None
+    if case.remind_at is not None and case.remind_at < case.due_at:
+        return case.remind_at
+    return case.due_at
+
+
+def next_attention(case: Case, done: set[str], calendar: BusinessCalendar,
+                   threshold: float) -> dt.datetime | None:
+    """When the sweep must look at the step again, given the events it has had."""
+    party = case.due_party or "office"
+    if case.due_at is None or case.closed_at is not None:
+        return None
+    if "escalation" in done or DUE_KIND["state"] in done:
+        return None
+    if DUE_KIND[party] in done:  # overdue: only the office's step goes on to an escalation
+        return calendar.add(case.due_at, threshold) if party == "office" else None
+    if REMINDER_KIND[party] in done:
+        return case.due_at
+    return first_attention(case)
+
+
+def _due_now(case: Case, done: set[str], now: dt.datetime, calendar: BusinessCalendar,
+             threshold: float) -> list[str]:
+    """The events the step should have had by `now` and has not, in the order they fall due."""
+    party = case.due_party or "office"
+    reminder, due = REMINDER_KIND[party], DUE_KIND[party]
+    if now < case.due_at:
+        # A reminder goes out before the due time only, and once.
+        late = case.remind_at is not None and case.remind_at <= now
+        return [reminder] if late and not {reminder, due} & done else []
+    kinds = [] if due in done else [due]
+    if party == "office" and "escalation" not in done and calendar.elapsed(case.due_at, now) >= threshold:
+        kinds.append("escalation")
+    return kinds
+
+
 def _only_sweep(session: Session) -> bool:
     """One sweep at a time: a second one skips its pass instead of queueing behind the first on the
     same rows. The unique constraint still guarantees once-per-step if this is ever bypassed."""
@@ -91,43 +129,45 @@ def _only_sweep(session: Session) -> bool:
 def sweep_deadlines(session: Session, clock: Clock, *, escalate_after_working_days: int = 5,
                     limit: int | None = None) -> SweepReport:
     """One pass over what is due at `clock()`: at most `limit` events (with None, all those due).
-    Flushes, never commits: `jobs.tasks.sweep_in_batches` commits a pass at a time."""
+    It reads only the cases whose next attention has come (an index), so a pass costs what is due
+    now and nothing for the backlog already flagged. Flushes, never commits:
+    `jobs.tasks.sweep_in_batches` commits a pass at a time."""
     now = clock()
     report = SweepReport(at=now)
     if not _only_sweep(session):
         report.skipped = True
         return report
-    budget = limit if limit is not None else 2**31
-
-    def left() -> int:
-        return budget - report.total
-
-    for party in ("office", "state"):
-        reminder, due = REMINDER_KIND[party], DUE_KIND[party]
-        for kind, conditions in (
-            (reminder, (Case.due_party == party, Case.remind_at <= now, Case.due_at > now,
-                        ~_has_event(reminder, due))),
-            (due, (Case.due_party == party, Case.due_at <= now, ~_has_event(due))),
-        ):
-            while left() > 0 and (found := _candidates(session, left(), *conditions)):
-                before = report.total
-                for case in found:
-                    _record(session, case, kind, now, report)
-                if report.total == before:
-                    break  # every one was another sweep's already
     calendar = business_calendar(session)
     threshold = escalate_after_working_days * DAY
-    while left() > 0:
-        overdue = _candidates(session, left(), and_(Case.due_party == "office", Case.due_at <= now),
-                              _has_event("overdue"), ~_has_event("escalation"))
-        # By due date: once one is not overdue long enough, neither are those after it.
-        ready = list(itertools.takewhile(lambda c: calendar.elapsed(c.due_at, now) >= threshold, overdue))
-        before = report.total
-        for case in ready:
-            _record(session, case, "escalation", now, report)
-        if len(ready) < len(overdue) or not ready or report.total == before:
+    budget = limit if limit is not None else 2**31
+    while report.total < budget:
+        due = list(session.scalars(
+            select(Case).options(raiseload(Case.recommendations))
+            .where(Case.next_attention_at <= now)
+            .order_by(Case.next_attention_at, Case.id).limit(min(budget - report.total, BATCH))
+        ))
+        if not due:
             break
+        recorded = _recorded(session, due)
+        for case in due:
+            done = recorded[case.id]
+            for kind in _due_now(case, done, now, calendar, threshold):
+                if report.total >= budget:
+                    break
+                _record(session, case, kind, now, report)
+                done.add(kind)  # by this sweep or, if it was first, by another
+            _look_again(session, case, next_attention(case, done, calendar, threshold))
     return report
+
+
+def _look_again(session: Session, case: Case, when: dt.datetime | None) -> None:
+    """Set when the sweep next looks at the case, unless the case has moved to another step since it
+    was read. Not through the ORM: the sweep's bookkeeping is no change of the case (its version,
+    and so its ETag, stay)."""
+    session.execute(
+        update(Case).where(Case.id == case.id, Case.step_started_at == case.step_started_at)
+        .values(next_attention_at=when).execution_options(synchronize_session=False))
+    set_committed_value(case, "next_attention_at", when)
 
 
 @dataclass(frozen=True)

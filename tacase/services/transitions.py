@@ -24,6 +24,7 @@ from tacase.services.business_calendar import business_calendar
 from tacase.services.case_fields import field_values
 from tacase.services.cases import check_version, definition_of, flush_case, get_case
 from tacase.services.clock import Clock
+from tacase.services.deadline_sweep import first_attention
 from tacase.services.errors import Forbidden, GuardFailed, TransitionNotAllowed, ValidationFailed
 from tacase.services.runtime import runtime_of
 
@@ -158,8 +159,9 @@ def _enter_state(case: Case, definition: WorkflowDefinition, old: str, new: str,
         case.paused_remaining_s = None
     case.step_started_at = now
     if new_def.deadline is None:
-        case.due_at = case.remind_at = case.due_party = None
+        case.due_at = case.remind_at = case.due_party = case.next_attention_at = None
         return
     times = schedule(new_def.deadline, now, calendar, definition.reminder_share, remaining)
     case.due_at, case.remind_at = times.due_at, times.remind_at
     case.due_party = new_def.deadline.party
+    case.next_attention_at = first_attention(case)

@@ -148,6 +148,9 @@ def test_a_grant_from_draft_to_evaluation(world, people):
     assert verification["ok"] is True
     assert verification["head"] == audit[-1]["hash"]  # nothing was logged after the evaluation
     assert verification["events"] >= len(audit)
+    assert verification["verified_from"] == 0 and verification["last_full_verification"] is None
+    full = board.get("/audit/verify?full=true").get_json()
+    assert full["ok"] and full["verified_from"] == 0 and full["head"] == verification["head"]
 
     # The Board reads but does not act.
     r = board.post(f"/cases/{reference}/comments", {"body": "Well done"})

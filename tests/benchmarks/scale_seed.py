@@ -86,7 +86,7 @@ def people_and_workflows(url: str) -> tuple[People, dict[str, int]]:
 _CASE_COLUMNS = """reference, type, workflow_version_id, state_code, status, title, objectives, activities,
     expected_results, recipient_institutions, sdg_targets, themes, consent_to_publish, extra,
     created_by_id, created_at, updated_at, submitted_at, closed_at, step_started_at, due_at,
-    remind_at, due_party, version, assignee_id"""
+    remind_at, due_party, version, assignee_id, next_attention_at"""
 
 
 _FUTURE_DUE = ("CASE WHEN status IN ('submitted','returned','reviewed','approved','delivered') "
@@ -134,7 +134,7 @@ def insert_cases(url: str, versions: dict[str, int], *, count: int, prefix: str,
            NULL,
            CASE WHEN status IN ('submitted','reviewed','approved','delivered') THEN 'office'
                 WHEN status = 'returned' THEN 'state' END,
-           1, NULL
+           1, NULL, {due_sql or _FUTURE_DUE}
     FROM rows
     """
     with psycopg.connect(_plain(url)) as conn:
@@ -151,6 +151,8 @@ def flag_overdue(url: str, prefix: str) -> int:
                 INSERT INTO deadline_events (case_id, step_started_at, status, kind, due_at, at)
                 SELECT id, step_started_at, status, '{kind}', due_at, due_at
                 FROM cases WHERE reference LIKE '{prefix}-%' AND due_at < now() AND closed_at IS NULL""")
+        conn.execute(f"UPDATE cases SET next_attention_at = NULL WHERE reference LIKE '{prefix}-%' "
+                     "AND due_at < now() AND closed_at IS NULL")  # nothing more to do for them
         found = conn.execute(
             f"SELECT count(*) FROM cases WHERE reference LIKE '{prefix}-%' AND due_at < now()")
         conn.execute("ANALYZE deadline_events")

@@ -168,3 +168,52 @@ def test_what_a_rolled_back_transaction_or_savepoint_recorded_never_joins(fresh_
     with fresh_sessions() as s:
         assert _actions(s) == ["test.kept", "test.in_a_savepoint", "test.after_the_rollback"]
         assert verify_chain(s).ok
+
+
+# --- checkpoints: verifications start where the last one found the chain whole --------------------
+
+def test_a_verification_starts_at_the_last_checkpoint_and_a_full_one_at_the_first(session, chain):
+    from tacase.audit import store
+    from tacase.services import audit_queries
+    from tacase.services.actors import Actor
+
+    board = Actor(id=1, name="board@example.org", roles=frozenset({"board"}))
+    first = store.verify_chain(session)
+    store.record_verification(session, first, dt.datetime.now(dt.UTC), full=True)
+    _record(session, "test.after_the_checkpoint")
+    session.commit()
+    checkpoint = store.latest_checkpoint(session)
+    assert (checkpoint.seq, checkpoint.head) == (first.events, first.head)
+    status = audit_queries.verify(session, board)
+    assert status.ok and status.verified_from == first.events
+    assert status.verification.events == first.events + 1
+    # An edit before the checkpoint is no business of the runs that start after it: the full run
+    # (nightly, or asked for) finds it, and from then on every status says so.
+    tamper(session, "UPDATE audit_events SET actor_id = 999 WHERE seq = 2")
+    assert store.verify_chain(session, store.latest_checkpoint(session)).ok
+    full = store.verify_chain(session)
+    assert not full.ok and full.first_bad_seq == 2
+    store.record_verification(session, full, dt.datetime.now(dt.UTC), full=True)
+    status = audit_queries.verify(session, board)
+    assert not status.ok and status.last_full.first_bad_seq == 2
+    assert not audit_queries.verify(session, board, full=True).verification.ok
+
+
+def test_an_edit_of_the_checkpoints_own_event_is_caught_from_there(session, chain):
+    from tacase.audit import store
+
+    first = store.verify_chain(session)
+    store.record_verification(session, first, dt.datetime.now(dt.UTC), full=False)
+    session.commit()
+    tamper(session, "UPDATE audit_events SET hash = :h WHERE seq = :s", h="0" * 64, s=first.events)
+    result = store.verify_chain(session, store.latest_checkpoint(session))
+    assert not result.ok and result.first_bad_seq == first.events
+
+
+def test_the_scheduler_keeps_checkpoints_and_verifies_the_whole_chain_each_night():
+    from config import load_config
+    from tacase.jobs.schedule import schedule
+
+    jobs = {job.name: job for job in schedule(load_config("testing", environ={}))}
+    assert jobs["audit-checkpoint"].task == "verify_audit_since_checkpoint"
+    assert jobs["audit-verify-full"].trigger == "cron"

@@ -139,3 +139,38 @@ def test_one_pass_without_a_limit_does_all_that_is_due_however_many(fresh_sessio
         report = sweep_service.sweep_deadlines(s, FixedClock(later))
         s.commit()
     assert report.counts["overdue"] == 12 and report.counts["escalation"] == 12
+
+
+def test_a_pass_reads_only_what_is_due_now_not_the_backlog_already_flagged(fresh_sessions, clock):
+    """Once every step is flagged and escalated, the next passes load no case at all."""
+    from sqlalchemy import event as orm_event
+
+    _, later = submitted_cases(fresh_sessions, clock, 30)
+    first = tasks.sweep_in_batches(fresh_sessions, FixedClock(later), escalate_after_working_days=5)
+    assert first.counts["overdue"] == 30 and first.counts["escalation"] == 30
+    loaded: list[int] = []
+
+    def count_loads(target, context) -> None:
+        loaded.append(target.id)
+
+    orm_event.listen(Case, "load", count_loads)
+    try:
+        for hours in (1, 24, 24 * 30):
+            report = tasks.sweep_in_batches(fresh_sessions, FixedClock(later + dt.timedelta(hours=hours)),
+                                            escalate_after_working_days=5)
+            assert report.total == 0
+    finally:
+        orm_event.remove(Case, "load", count_loads)
+    assert loaded == []
+    with fresh_sessions() as s:
+        waiting = select(func.count()).select_from(Case).where(Case.next_attention_at.is_not(None))
+        assert s.scalar(waiting) == 0
+
+
+def test_the_sweeps_bookkeeping_leaves_the_case_s_version_alone(fresh_sessions, clock):
+    _, later = submitted_cases(fresh_sessions, clock, 2)
+    with fresh_sessions() as s:
+        before = dict(s.execute(select(Case.id, Case.version)).all())
+    tasks.sweep_in_batches(fresh_sessions, FixedClock(later), escalate_after_working_days=5)
+    with fresh_sessions() as s:
+        assert dict(s.execute(select(Case.id, Case.version)).all()) == before  # ETags still hold

@@ -184,6 +184,26 @@ def test_a_tampered_event_breaks_the_chain_where_it_was_edited(app, board):
     assert "verifies" not in html
 
 
+def test_an_edit_found_by_the_nightly_verification_shows_though_later_events_verify(app, board, api_clock):
+    from tacase.jobs.tasks import verify_audit
+
+    sessions = app.extensions["tacase"]["sessions"]
+    verify_audit(sessions, api_clock, full=False)  # a checkpoint at the head
+    target = events_in_db(app, action="case.created")[0]
+    with app.extensions["tacase"]["engine"].begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE audit_events SET actor_id = 4242 WHERE seq = :seq"), {"seq": target.seq})
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+    assert "Verified." in text_of(board.get("/audit"))  # the events after the checkpoint do
+    assert not verify_audit(sessions, api_clock, full=True).ok  # the night's run
+    html = text_of(board.get("/audit"))
+    assert "Broken." in html and "Verified." not in html
+    assert (f"found it broken at event {target.seq}: its searchable columns disagree with its content"
+            in html)
+
+
 # --- the CSV export -----------------------------------------------------------------------------------
 
 def test_the_csv_has_a_row_per_filtered_event_and_is_an_attachment(app, board, seeded):

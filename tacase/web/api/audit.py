@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import EXCLUDE, Schema
+
 from tacase.services import audit_queries
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
+from tacase.web.api.fields import QueryBoolean
 from tacase.web.api.schemas import AuditArgs, AuditPageSchema, VerificationSchema
 from tacase.web.context import actor, db
 
@@ -29,11 +32,22 @@ def list_audit(args: dict[str, Any]):
     return {"items": items, "next_cursor": cursor}
 
 
+class VerifyArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    full = QueryBoolean(load_default=False, metadata={
+        "description": "from the first event, not from the last checkpoint (slower: every event)"})
+
+
 @blp.get("/verify")
+@blp.arguments(VerifyArgs, location="query")
 @blp.response(200, VerificationSchema)
-@errors(blp, 401, 403)
+@errors(blp, 401, 403, 422)
 @blp.doc(summary="Verify the hash chain", description=(
-    "Recomputes every link; `ok` is false with `first_bad_seq` naming the first event that was "
-    "edited, removed, inserted or moved."))
-def verify_audit():
-    return audit_queries.verify(db(), actor()).as_dict()
+    "Recomputes every link after the last checkpoint (the scheduler verifies every few minutes and "
+    "the whole chain every night), or every link with `full=true`; `ok` is false with "
+    "`first_bad_seq` naming the first event that was edited, removed, inserted or moved, and "
+    "`last_full_verification` says when the whole chain was last verified and what was found."))
+def verify_audit(args: dict[str, Any]):
+    return audit_queries.verify(db(), actor(), full=args["full"]).as_dict()

@@ -288,12 +288,23 @@ class AuditPageSchema(Schema):
     next_cursor = ma.Integer(allow_none=True, metadata={"description": "pass as cursor for the next page"})
 
 
-class VerificationSchema(Schema):
+class FullVerificationSchema(Schema):
+    at = ma.DateTime()
     ok = ma.Boolean()
-    events = ma.Integer()
+    events = ma.Integer(metadata={"description": "the chain was whole up to this event"})
+    first_bad_seq = ma.Integer(allow_none=True)
+    reason = ma.String(allow_none=True)
+
+
+class VerificationSchema(Schema):
+    ok = ma.Boolean(metadata={"description": "this run found no break, nor did the last full one"})
+    events = ma.Integer(metadata={"description": "the chain is whole up to this event"})
     head = ma.String(allow_none=True)
     first_bad_seq = ma.Integer(allow_none=True)
     reason = ma.String(allow_none=True)
+    verified_from = ma.Integer(metadata={
+        "description": "this run checked the events after this one (0: every event)"})
+    last_full_verification = ma.Nested(FullVerificationSchema, allow_none=True)
 
 
 # --- reference data --------------------------------------------------------------------------

@@ -182,10 +182,15 @@ def _reason(result: Verification) -> str:
 # --- the pages --------------------------------------------------------------------------------------
 
 def _page(form: AuditFilterForm, **shown: Any) -> str:
-    verification = audit_queries.verify(db(), actor())
+    status = audit_queries.verify(db(), actor())
+    verification = status.verification
+    full = status.last_full
     context: dict[str, Any] = {
         "form": form, "verification": verification, "timezone": select_timezone(),
         "reason": _reason(verification) if not verification.ok else None,
+        "full": full, "full_at": format_datetime(full.verified_at, "d MMMM y, HH:mm") if full else None,
+        "full_reason": _reason(Verification(False, full.events, full.head, full.first_bad_seq, full.reason))
+        if full is not None and not full.ok else None,
         "rows": [], "next_url": None, "first_url": None, "csv_url": None, "filtered": False, "after": 0}
     context.update(shown)
     return render_template("web/audit.html", **context)
