@@ -54,4 +54,6 @@ def test_the_schedule_is_data(runtime):
     jobs = {job.name: job for job in schedule(load_config("testing", environ={"TACASE_DIGEST_HOUR": "6"}))}
     assert jobs["sweep-deadlines"].every == {"seconds": 60}
     assert jobs["daily-digest"].trigger == "cron" and jobs["daily-digest"].every["hour"] == 6
-    assert set(jobs) == {"sweep-deadlines", "deliver-mail", "daily-digest", "purge-idempotency-keys"}
+    assert set(jobs) == {"sweep-deadlines", "deliver-mail", "daily-digest", "purge-idempotency-keys",
+                         "audit-checkpoint", "audit-verify-full"}
+    assert jobs["audit-verify-full"].trigger == "cron"
