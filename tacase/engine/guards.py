@@ -83,6 +83,14 @@ GUARDS: dict[str, tuple[GuardFn, ParamCheck]] = {
 }
 
 
+# The guards that read the case's history; a step guarded by none of them need not load it.
+READS_HISTORY = frozenset({"four_eyes"})
+
+
+def reads_history(specs: tuple[GuardSpec, ...]) -> bool:
+    return any(spec.name in READS_HISTORY for spec in specs)
+
+
 def check_params(spec: GuardSpec) -> str | None:
     """Return a problem with the guard's name or parameters, or None."""
     if spec.name not in GUARDS:

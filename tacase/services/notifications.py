@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from tacase.db.models import Case, Notification, OutboxMessage, User, UserRole
 from tacase.engine.definitions import WorkflowDefinition
@@ -58,7 +58,9 @@ MAX_PAGE = 100
 
 def _active_users(session: Session, roles: Iterable[str], state_code: str | None = None) -> list[User]:
     holders = select(UserRole.user_id).where(UserRole.role.in_(sorted(roles)))
-    query = select(User).where(User.is_active.is_(True), User.id.in_(holders))
+    # Their roles are what selected them: not loaded again with each user.
+    query = (select(User).where(User.is_active.is_(True), User.id.in_(holders))
+             .options(lazyload(User.role_rows)))
     if state_code is not None:
         query = query.where(User.state_code == state_code)
     return list(session.scalars(query.order_by(User.id)))

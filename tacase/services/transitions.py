@@ -15,7 +15,7 @@ from tacase.engine.calendar import BusinessCalendar
 from tacase.engine.deadlines import schedule, time_left
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.fields import validate_values
-from tacase.engine.guards import GuardContext, failed_guards
+from tacase.engine.guards import GuardContext, failed_guards, reads_history
 from tacase.engine.machine import NotAllowedFromState
 from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services import audit_log, notifications
@@ -61,8 +61,8 @@ def available_transitions(session: Session, actor: Actor, reference: str) -> tup
     candidates = [t for t in definition.transitions_from(case.status) if may_fire(actor, case, t)]
     if not candidates:
         return case, []
-    ctx = GuardContext(fields=field_values(case, definition), actor_id=actor.id,
-                       history=_history(session, case))
+    history = _history(session, case) if any(reads_history(t.guards) for t in candidates) else ()
+    ctx = GuardContext(fields=field_values(case, definition), actor_id=actor.id, history=history)
     return case, [Available(t, failed_guards(t.guards, ctx)) for t in candidates]
 
 
@@ -101,7 +101,8 @@ def fire_transition(
         raise ValidationFailed(errors, f"{trigger} must record")
     check_version(case, expected_version)
     ctx = GuardContext(fields=field_values(case, definition), actor_id=actor.id,
-                       history=_history(session, case), record=record)
+                       history=_history(session, case) if reads_history(transition.guards) else (),
+                       record=record)
     failures = failed_guards(transition.guards, ctx)
     if failures:
         raise GuardFailed(trigger, failures)

@@ -49,10 +49,11 @@ def session_policy() -> SessionPolicy:
 
 
 def _load_principal(req: Any) -> Principal | None:
-    """Who the request comes from: one query in the request's session, in a transaction of its own
-    (it commits a token's or session's last use, once a minute; SQLite lets a view's own short
-    transactions begin after it). The rows are then let go of, as read: the view's rollbacks do not
-    make them read again."""
+    """Who the request comes from: one query in the request's session. A token's or session's last
+    use (written once a minute) commits at once, so that no view's rollback loses it; on SQLite the
+    read commits too, as its transaction holds the one write lock and a view may open short
+    transactions of its own (an Idempotency-Key's claim). The rows are then let go of, as read: the
+    view's rollbacks do not make them read again."""
     clock = clock_fn()
     header = req.headers.get("Authorization")
     if header is not None:
@@ -72,7 +73,9 @@ def _load_principal(req: Any) -> Principal | None:
 
 
 def _detached(found: tuple[Any, User] | None) -> tuple[Any, User] | None:
-    commit()
+    session = db()
+    if session.dirty or session.get_bind().dialect.name == "sqlite":
+        commit()
     if found is not None:
         for row in found:
             db().expunge(row)  # the user's roles with it

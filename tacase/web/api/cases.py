@@ -47,22 +47,26 @@ blp = Blueprint("cases", __name__, url_prefix=f"{API_PREFIX}/cases",
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-def _detail(case: Case) -> dict[str, Any]:
-    events = step_events(db(), [case]).get(case.id)
-    return case_detail(case, cases.definition_of(db(), case), actor(), clock(), events)
+def _dumped(case: Case, *, step_started: bool = False) -> dict[str, Any]:
+    """The case as every answer shows it (the same date format whatever the route). A step that
+    has just started (a new draft, a transition) has no reminder or flag yet: nothing to read."""
+    events = None if step_started else step_events(db(), [case]).get(case.id)
+    return json_ready(case_detail(case, cases.definition_of(db(), case), actor(), clock(), events))
 
 
-def _dumped(case: Case) -> dict[str, Any]:
-    """The case as every answer shows it (the same date format whatever the route)."""
-    return json_ready(_detail(case))
-
-
-def _with_etag(case: Case, status: int = 200, **headers: str) -> Response:
+def _with_etag(case: Case) -> Response:
     response = jsonify(_dumped(case))
-    response.status_code = status
     response.headers["ETag"] = etag_of(case)
-    for name, value in headers.items():
-        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def _committed(case: Case, *, step_started: bool = False) -> Response:
+    """A change's answer: the case read in the change's own transaction, then the commit (not a
+    second transaction afterwards to read it again)."""
+    body = _dumped(case, step_started=step_started)
+    commit()
+    response = jsonify(body)
+    response.headers["ETag"] = etag_of(case)
     return response
 
 
@@ -158,7 +162,7 @@ class CaseCollection(MethodView):
         case = cases.open_draft(db(), actor(), clock_fn(), type=args["type"],
                                 fields=_fields_from(args, "type"))
         location = url_for("cases.CaseItem", reference=case.reference)
-        body = _dumped(case)
+        body = _dumped(case, step_started=True)
         if claim_id is not None:
             idempotency.complete(db(), claim_id, 201, body, location)
         commit()
@@ -191,8 +195,7 @@ class CaseItem(MethodView):
     def patch(self, args: dict[str, Any], reference: str):
         case = cases.update_case(db(), actor(), clock_fn(), reference, _fields_from(args),
                                  expected_version=expected_version(required=True))
-        commit()
-        return _with_etag(case)
+        return _committed(case)
 
 
 @blp.route("/<reference>/transitions")
@@ -230,8 +233,7 @@ class CaseTransitions(MethodView):
             db(), actor(), clock_fn(), reference, args["trigger"], comment=args.get("comment"),
             data=args.get("data") or {}, expected_version=expected_version(required=False),
         )
-        commit()
-        return _with_etag(case)
+        return _committed(case, step_started=True)
 
 
 @blp.route("/<reference>/assignee")
@@ -244,8 +246,7 @@ class CaseAssignee(MethodView):
     def put(self, args: dict[str, Any], reference: str):
         case = assign(db(), actor(), clock_fn(), reference, args["assignee_id"],
                       expected_version=expected_version(required=False))
-        commit()
-        return _with_etag(case)
+        return _committed(case)
 
 
 @blp.get("/<reference>/events")
