@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -178,18 +178,19 @@ class StepEvents:
 
 
 def step_events(session: Session, cases: list[Case]) -> dict[int, StepEvents]:
-    """For each case, when its current step was reminded, flagged overdue and escalated (one query)."""
-    if not cases:
+    """For each case, when its current step was reminded, flagged overdue and escalated (one query,
+    by the unique key of the events: only the current steps' rows are read). A step without a
+    deadline has none to look up."""
+    steps = {c.id: c.step_started_at for c in cases if c.due_at is not None}
+    if not steps:
         return {}
-    steps = {c.id: c.step_started_at for c in cases}
     rows = session.execute(
-        select(DeadlineEvent.case_id, DeadlineEvent.step_started_at, DeadlineEvent.kind, DeadlineEvent.at)
-        .where(DeadlineEvent.case_id.in_(steps))
+        select(DeadlineEvent.case_id, DeadlineEvent.kind, DeadlineEvent.at)
+        .where(tuple_(DeadlineEvent.case_id, DeadlineEvent.step_started_at).in_(list(steps.items())))
     ).all()
     found: dict[int, dict[str, dt.datetime]] = {}
     for row in rows:
-        if row.step_started_at == steps[row.case_id]:
-            found.setdefault(row.case_id, {})[row.kind] = row.at
+        found.setdefault(row.case_id, {})[row.kind] = row.at
     out = {}
     for case_id, kinds in found.items():
         out[case_id] = StepEvents(

@@ -300,12 +300,23 @@ def main() -> None:
     goals = {"open a draft": ">= 0.6", "a transition": ">= 0.5", "the work queue": ">= 0.7",
              "page 1000": "<= 1.5", "the sweep": "<= 2", "tacase audit verify": ">= 0.5",
              "worker memory": "flat"}
-    print(f"\n{'figure':<50} {'ratio':>7}  {'goal':<7} detail")
+    print(f"\n{'figure':<50} {'ratio':>7}  {'goal':<7} {'met':<4} detail")
+    unmet = []
     for name, (ratio, detail) in results.items():
         goal = next(g for key, g in goals.items() if name.startswith(key))
-        print(f"{name:<50} {ratio:7.2f}  {goal:<7} {detail}")
+        met = _met(ratio, goal)
+        unmet += [] if met else [name]
+        print(f"{name:<50} {ratio:7.2f}  {goal:<7} {'yes' if met else 'NO':<4} {detail}")
+    print("\nevery goal met" if not unmet else f"\nnot met: {'; '.join(unmet)}")
     print(f"\n8 concurrent writers open {writes['rate']:.0f} drafts a second (each appends to the audit "
           "chain)")
+
+
+def _met(ratio: float, goal: str) -> bool:
+    if goal == "flat":
+        return ratio <= 1.10  # a worker that grew by a tenth over the run is not flat
+    sign, bound = goal.split()
+    return ratio >= float(bound) if sign == ">=" else ratio <= float(bound)
 
 
 if __name__ == "__main__":
