@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tacase.audit.canonical import canonical_bytes, format_instant, jsonable
@@ -88,14 +88,12 @@ def seal(session: Session) -> list[PendingEvent]:
             "case": item.case, "data": item.data,
         })
         item.seq, item.hash = seq, link_hash(prev, body)
-        rows.append(AuditEvent(
-            seq=seq, at=item.at, actor_id=item.actor.get("id"), action=item.action,
-            case_id=item.case.get("id") if item.case else None, prev_hash=prev, hash=item.hash,
-            body=body,
-        ))
+        rows.append({"seq": seq, "at": item.at, "actor_id": item.actor.get("id"), "action": item.action,
+                     "case_id": item.case.get("id") if item.case else None, "prev_hash": prev,
+                     "hash": item.hash, "body": body})
         prev = item.hash
-    session.add_all(rows)
-    session.flush()
+    # Plain rows, not objects for the unit of work: the lock is held for the inserts alone.
+    session.execute(insert(AuditEvent.__table__), rows)
     return pending
 
 
