@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,18 +49,21 @@ class SweepReport:
                 f"{c['state_reminder']} State reminders, {c['last_notice']} last notices")
 
 
-def _recorded(session: Session, cases: list[Case]) -> dict[int, set[str]]:
-    """For each case, the events its current step has had already (one query for the batch)."""
-    steps = {c.id: c.step_started_at for c in cases}
+def _current_steps_events(session: Session, cases: list[Case]) -> dict[int, dict[str, dt.datetime]]:
+    """For each case, the events its current step has had, kind by kind, with when (one query, by
+    the events' unique key: only the current steps' rows are read). A step without a deadline has
+    none to look up."""
+    steps = {c.id: c.step_started_at for c in cases if c.due_at is not None}
+    if not steps:
+        return {}
     rows = session.execute(
-        select(DeadlineEvent.case_id, DeadlineEvent.step_started_at, DeadlineEvent.kind)
-        .where(DeadlineEvent.case_id.in_(steps))
+        select(DeadlineEvent.case_id, DeadlineEvent.kind, DeadlineEvent.at)
+        .where(tuple_(DeadlineEvent.case_id, DeadlineEvent.step_started_at).in_(list(steps.items())))
     ).all()
-    out: dict[int, set[str]] = {case_id: set() for case_id in steps}
+    found: dict[int, dict[str, dt.datetime]] = {}
     for row in rows:
-        if row.step_started_at == steps[row.case_id]:
-            out[row.case_id].add(row.kind)
-    return out
+        found.setdefault(row.case_id, {})[row.kind] = row.at
+    return found
 
 
 def _record(session: Session, case: Case, kind: str, now: dt.datetime, report: SweepReport) -> None:
@@ -148,26 +151,38 @@ def sweep_deadlines(session: Session, clock: Clock, *, escalate_after_working_da
         ))
         if not due:
             break
-        recorded = _recorded(session, due)
+        recorded = _current_steps_events(session, due)
+        later = []
         for case in due:
-            done = recorded[case.id]
+            done = set(recorded.get(case.id, ()))
             for kind in _due_now(case, done, now, calendar, threshold):
                 if report.total >= budget:
                     break
                 _record(session, case, kind, now, report)
                 done.add(kind)  # by this sweep or, if it was first, by another
-            _look_again(session, case, next_attention(case, done, calendar, threshold))
+            later.append((case, next_attention(case, done, calendar, threshold)))
+        _look_again(session, later)
     return report
 
 
-def _look_again(session: Session, case: Case, when: dt.datetime | None) -> None:
-    """Set when the sweep next looks at the case, unless the case has moved to another step since it
-    was read. Not through the ORM: the sweep's bookkeeping is no change of the case (its version,
-    and so its ETag, stay)."""
-    session.execute(
-        update(Case).where(Case.id == case.id, Case.step_started_at == case.step_started_at)
-        .values(next_attention_at=when).execution_options(synchronize_session=False))
-    set_committed_value(case, "next_attention_at", when)
+_LOOK_AGAIN = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"),
+           Case.__table__.c.step_started_at == bindparam("step_started_at_was"))
+    .values(next_attention_at=bindparam("when"))
+)
+
+
+def _look_again(session: Session, cases: list[tuple[Case, dt.datetime | None]]) -> None:
+    """Set when the sweep next looks at each case (one statement for the batch), unless the case has
+    moved to another step since it was read. Not through the ORM: the sweep's bookkeeping is no
+    change of the case (its version, and so its ETag, stay)."""
+    if not cases:
+        return
+    session.execute(_LOOK_AGAIN, [{"case_id": case.id, "step_started_at_was": case.step_started_at,
+                                   "when": when} for case, when in cases])
+    for case, when in cases:
+        set_committed_value(case, "next_attention_at", when)
 
 
 @dataclass(frozen=True)
@@ -178,24 +193,9 @@ class StepEvents:
 
 
 def step_events(session: Session, cases: list[Case]) -> dict[int, StepEvents]:
-    """For each case, when its current step was reminded, flagged overdue and escalated (one query,
-    by the unique key of the events: only the current steps' rows are read). A step without a
-    deadline has none to look up."""
-    steps = {c.id: c.step_started_at for c in cases if c.due_at is not None}
-    if not steps:
-        return {}
-    rows = session.execute(
-        select(DeadlineEvent.case_id, DeadlineEvent.kind, DeadlineEvent.at)
-        .where(tuple_(DeadlineEvent.case_id, DeadlineEvent.step_started_at).in_(list(steps.items())))
-    ).all()
-    found: dict[int, dict[str, dt.datetime]] = {}
-    for row in rows:
-        found.setdefault(row.case_id, {})[row.kind] = row.at
-    out = {}
-    for case_id, kinds in found.items():
-        out[case_id] = StepEvents(
-            reminded_at=kinds.get("reminder") or kinds.get("state_reminder"),
-            overdue_at=kinds.get("overdue") or kinds.get("last_notice"),
-            escalated_at=kinds.get("escalation"),
-        )
-    return out
+    """For each case, when its current step was reminded, flagged overdue and escalated."""
+    return {case_id: StepEvents(
+        reminded_at=kinds.get("reminder") or kinds.get("state_reminder"),
+        overdue_at=kinds.get("overdue") or kinds.get("last_notice"),
+        escalated_at=kinds.get("escalation"),
+    ) for case_id, kinds in _current_steps_events(session, cases).items()}
