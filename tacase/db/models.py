@@ -396,12 +396,18 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "parked", "digest", "digested")
 
 
 class OutboxMessage(Base):
-    """A mail written in the transaction of the change it tells about, delivered after commit."""
+    """A mail decided in the transaction of the change it tells about, written out and sent after commit.
+
+    `facts` is what the mail says (tacase.services.messages.facts_of), turned into words at delivery;
+    a daily summary, written by its job, carries its words in `body_text` and `body_html` instead.
+    """
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("facts IS NOT NULL OR (body_text IS NOT NULL AND body_html IS NOT NULL)",
+                        name="facts_or_words"),
         Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_messages_recipient_id_status", "recipient_id", "status"),
     )
@@ -411,8 +417,9 @@ class OutboxMessage(Base):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -425,17 +432,22 @@ class OutboxMessage(Base):
 
 
 class Notification(Base):
-    """What a user sees in the app; mails are the outbox's business."""
+    """What a user sees in the app; mails are the outbox's business. The body is written from
+    `facts` when it is read (tacase.services.notifications.notification_body)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        CheckConstraint("facts IS NOT NULL OR body IS NOT NULL", name="facts_or_words"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -210,22 +210,30 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
 
 
-def render(ctx: MailContext) -> Rendered:
-    locale = language(ctx.locale)
-    env, catalog = _environment(locale), translations(locale)
-
-    def gettext(text: str | None) -> str | None:
-        return catalog.gettext(text) if text else text  # gettext("") would be the catalog's header
-
-    public_status = gettext(ctx.public_status) or ""
+def _subject_and_day(ctx: MailContext, locale: str) -> tuple[str, str]:
+    public_status = translations(locale).gettext(ctx.public_status) if ctx.public_status else ""
     if ctx.due_at is None and ctx.kind in _SUBJECTS_UNDATED:
         subject_text, due_day = _SUBJECTS_UNDATED[ctx.kind], ""
     else:
         subject_text = _SUBJECTS[ctx.kind]
         due_day = _due_day(ctx.due_at, ctx.timezone, locale) if ctx.due_at is not None else ""
-    subject = _one_line(catalog.gettext(subject_text) % {
-        "reference": ctx.reference, "public_status": public_status, "due_day": due_day})
-    values = {
+    return _one_line(translations(locale).gettext(subject_text) % {
+        "reference": ctx.reference, "public_status": public_status, "due_day": due_day}), public_status
+
+
+def render_subject(ctx: MailContext) -> str:
+    """The subject alone: what a list of notifications or mails shows, cheap enough to keep."""
+    return _subject_and_day(ctx, language(ctx.locale))[0]
+
+
+def _values(ctx: MailContext, locale: str) -> dict[str, Any]:
+    catalog = translations(locale)
+
+    def gettext(text: str | None) -> str | None:
+        return catalog.gettext(text) if text else text  # gettext("") would be the catalog's header
+
+    subject, public_status = _subject_and_day(ctx, locale)
+    return {
         **asdict(ctx),
         "locale": locale,
         "subject": subject,
@@ -237,14 +245,88 @@ def render(ctx: MailContext) -> Rendered:
         "due": format_due(ctx.due_at, ctx.timezone, locale) if ctx.due_at is not None else None,
         "due_label": due_label(ctx.audience, ctx.due_party, locale),
     }
-    out: dict[str, str] = {}
-    for layout in ("layout", "fragment"):
-        for ext in ("txt", "html"):
-            template = env.get_template(f"{ctx.kind}.{ext}")
-            body = template.render(values, layout=f"{layout}.{ext}")
-            out[f"{layout}.{ext}"] = _tidy(body) if ext == "txt" else body.strip() + "\n"
-    return Rendered(subject=subject, text=out["layout.txt"], html=out["layout.html"],
-                    fragment_text=out["fragment.txt"], fragment_html=out["fragment.html"])
+
+
+def _write(ctx: MailContext, parts: Sequence[tuple[str, str]]) -> tuple[str, dict[tuple[str, str], str]]:
+    """The subject and each (layout, ext) asked for: only what the reader at hand needs is written."""
+    locale = language(ctx.locale)
+    env, values = _environment(locale), _values(ctx, locale)
+    out: dict[tuple[str, str], str] = {}
+    for layout, ext in parts:
+        body = env.get_template(f"{ctx.kind}.{ext}").render(values, layout=f"{layout}.{ext}")
+        out[layout, ext] = _tidy(body) if ext == "txt" else body.strip() + "\n"
+    return values["subject"], out
+
+
+def render(ctx: MailContext) -> Rendered:
+    subject, out = _write(ctx, [(part, ext) for part in ("layout", "fragment") for ext in ("txt", "html")])
+    return Rendered(subject=subject, text=out["layout", "txt"], html=out["layout", "html"],
+                    fragment_text=out["fragment", "txt"], fragment_html=out["fragment", "html"])
+
+
+def render_mail(ctx: MailContext, *, fragment: bool = False) -> tuple[str, str, str]:
+    """(subject, text, html) of a whole mail, or of the fragment a daily summary gathers."""
+    layout = "fragment" if fragment else "layout"
+    subject, out = _write(ctx, [(layout, "txt"), (layout, "html")])
+    return subject, out[layout, "txt"], out[layout, "html"]
+
+
+def render_note(ctx: MailContext) -> str:
+    """The plain text of an in-app notification: the mail without greeting and footer."""
+    return _write(ctx, [("fragment", "txt")])[1]["fragment", "txt"]
+
+
+# --- the facts of a mail, kept until it is written out -------------------------------------------
+# A notification stores its context, not its words: the words are written when the mail goes out or
+# the notification is read, outside the transaction of the change. JSON holds no Decimal or date, so
+# those values carry a tag; anything else a context cannot hold is refused when it is stored.
+
+_TAGS = {"$decimal": Decimal, "$date": dt.date.fromisoformat, "$instant": dt.datetime.fromisoformat}
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return {"$decimal": format(value, "f")}
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("a mail's instants must be timezone-aware")
+        return {"$instant": value.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, float):
+        return {"$decimal": repr(value)}
+    if isinstance(value, list | tuple):
+        return [_tagged(v) for v in value]
+    if isinstance(value, dict):
+        return {"$map": [[str(k), _tagged(v)] for k, v in value.items()]}
+    raise TypeError(f"a mail cannot carry a {type(value).__name__}")
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_untagged(v) for v in value]
+    if isinstance(value, dict):
+        if "$map" in value:
+            return {k: _untagged(v) for k, v in value["$map"]}
+        (tag, text), = value.items()
+        return _TAGS[tag](text)
+    return value
+
+
+def facts_of(ctx: MailContext) -> dict[str, Any]:
+    """The context as JSON, to store in the transaction of the change."""
+    facts = {name: _tagged(value) for name, value in asdict(ctx).items() if name != "fields"}
+    facts["fields"] = [[label, _tagged(value)] for label, value in ctx.fields]
+    return facts
+
+
+def context_from(facts: dict[str, Any]) -> MailContext:
+    """The context facts_of() stored; a ValueError or KeyError if they were not stored by it."""
+    values = {name: _untagged(value) for name, value in facts.items() if name != "fields"}
+    fields = tuple((label, _untagged(value)) for label, value in facts.get("fields", ()))
+    return MailContext(**values, fields=fields)
 
 
 def render_digest(recipient_name: str, items: Sequence[DigestItem],

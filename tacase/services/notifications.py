@@ -43,7 +43,10 @@ from tacase.services.messages import (
     REASON_FOCAL_POINT,
     REASON_UNASSIGNED,
     MailContext,
-    render,
+    context_from,
+    facts_of,
+    render_note,
+    render_subject,
     translate,
 )
 from tacase.services.outbox import gather_digests
@@ -114,16 +117,15 @@ def _visible_fields(specs: Iterable[FieldSpec], record: dict[str, Any]) -> tuple
 
 
 def _deliver(session: Session, user: User, case: Case, ctx: MailContext, now: dt.datetime) -> None:
-    rendered = render(ctx)
-    session.add(Notification(user_id=user.id, case_id=case.id, kind=ctx.kind, title=rendered.subject,
-                             body=rendered.fragment_text, created_at=now))
+    # The facts, not the words: the text is written when the mail goes out or the note is read,
+    # outside this transaction. The subject is kept, for lists.
+    subject, facts = render_subject(ctx), facts_of(ctx)
+    session.add(Notification(user_id=user.id, case_id=case.id, kind=ctx.kind, title=subject, facts=facts,
+                             created_at=now))
     # A digest user's mail waits as a fragment: the daily summary adds greeting and footer once.
-    digest = bool(user.daily_digest)
     session.add(OutboxMessage(
-        created_at=now, recipient_id=user.id, to_address=user.email, subject=rendered.subject,
-        body_text=rendered.fragment_text if digest else rendered.text,
-        body_html=rendered.fragment_html if digest else rendered.html,
-        kind=ctx.kind, case_id=case.id, status="digest" if digest else "pending", attempts=0,
+        created_at=now, recipient_id=user.id, to_address=user.email, subject=subject, facts=facts,
+        kind=ctx.kind, case_id=case.id, status="digest" if user.daily_digest else "pending", attempts=0,
         next_attempt_at=now,
     ))
 
@@ -198,9 +200,16 @@ def _own_user_id(actor: Actor) -> int:
     return actor.id
 
 
+def notification_body(row: Notification) -> str:
+    """What the note says, written now from the facts stored with it (or the text stored before)."""
+    if row.facts is None:
+        return row.body or ""
+    return render_note(context_from(row.facts))
+
+
 def notification_json(row: Notification, reference: str | None) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body, "case": reference,
-            "created_at": row.created_at, "read_at": row.read_at}
+    return {"id": row.id, "kind": row.kind, "title": row.title, "body": notification_body(row),
+            "case": reference, "created_at": row.created_at, "read_at": row.read_at}
 
 
 def list_notifications(session: Session, actor: Actor, *, unread: bool = False, before: int | None = None,

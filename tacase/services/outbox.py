@@ -16,15 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from tacase.db.models import OutboxMessage, User
 from tacase.mail import OutgoingMail, Sender, describe_error
 from tacase.services.clock import Clock
-from tacase.services.messages import DigestItem, render_digest
+from tacase.services.messages import DigestItem, context_from, render_digest, render_mail
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,19 @@ def _release_expired(session: Session, now: dt.datetime, max_attempts: int) -> i
     return result.rowcount or 0
 
 
-def _claim(session: Session, now: dt.datetime, worker: str, batch: int, until: dt.datetime
-           ) -> list[tuple[OutgoingMail, int]]:
+@dataclass(frozen=True)
+class _Claimed:
+    outbox_id: int
+    to_address: str
+    subject: str
+    facts: dict[str, Any] | None
+    body_text: str | None
+    body_html: str | None
+    created_at: dt.datetime
+    attempts: int
+
+
+def _claim(session: Session, now: dt.datetime, worker: str, batch: int, until: dt.datetime) -> list[_Claimed]:
     due = session.scalars(
         select(OutboxMessage.id)
         # A message never tried is due at once, even when written at a replayed moment ahead of
@@ -75,22 +88,44 @@ def _claim(session: Session, now: dt.datetime, worker: str, batch: int, until: d
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
         .values(status=_SENDING, claimed_by=worker, claimed_until=until)
-        .returning(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.subject,
+        .returning(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.facts,
                    OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.created_at,
                    OutboxMessage.attempts)
         .execution_options(synchronize_session=False)
     ).all()
-    claimed = [(OutgoingMail(outbox_id=r.id, to_address=r.to_address, subject=r.subject,
-                             body_text=r.body_text, body_html=r.body_html, created_at=r.created_at),
-                r.attempts) for r in rows]
-    return sorted(claimed, key=lambda item: item[0].outbox_id)
+    return sorted((_Claimed(r.id, r.to_address, r.subject, r.facts, r.body_text, r.body_html, r.created_at,
+                            r.attempts) for r in rows), key=lambda claimed: claimed.outbox_id)
+
+
+def _words(facts: dict[str, Any] | None, body_text: str | None, body_html: str | None, subject: str,
+           *, fragment: bool = False) -> tuple[str, str, str]:
+    if facts is None:
+        return subject, body_text or "", body_html or ""
+    try:
+        return render_mail(context_from(facts), fragment=fragment)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ValueError(f"the stored facts cannot be written out: {exc}") from exc
+
+
+def written(message: OutboxMessage) -> OutgoingMail:
+    """A stored message as it goes out (a daily summary's waiting part: as the summary quotes it)."""
+    subject, text, html = _words(message.facts, message.body_text, message.body_html, message.subject,
+                                 fragment=message.status in ("digest", "digested"))
+    return OutgoingMail(outbox_id=message.id, to_address=message.to_address, subject=subject,
+                        body_text=text, body_html=html, created_at=message.created_at)
+
+
+def _outgoing(claimed: _Claimed) -> OutgoingMail:
+    subject, text, html = _words(claimed.facts, claimed.body_text, claimed.body_html, claimed.subject)
+    return OutgoingMail(outbox_id=claimed.outbox_id, to_address=claimed.to_address, subject=subject,
+                        body_text=text, body_html=html, created_at=claimed.created_at)
 
 
 def _mine(ids: Sequence[int], worker: str) -> Any:
     return (OutboxMessage.id.in_(ids), OutboxMessage.status == _SENDING, OutboxMessage.claimed_by == worker)
 
 
-def _record(session: Session, mail: OutgoingMail, attempts_before: int, worker: str, now: dt.datetime,
+def _record(session: Session, outbox_id: int, attempts_before: int, worker: str, now: dt.datetime,
             error: str | None, max_attempts: int, backoff_seconds: float) -> str:
     attempts = attempts_before + 1
     if error is None:
@@ -101,13 +136,13 @@ def _record(session: Session, mail: OutgoingMail, attempts_before: int, worker: 
         values = {"status": "parked" if outcome == "parked" else "pending", "last_error": error[:MAX_ERROR],
                   "next_attempt_at": now + backoff(attempts, backoff_seconds)}
     result = session.execute(
-        update(OutboxMessage).where(*_mine([mail.outbox_id], worker))
+        update(OutboxMessage).where(*_mine([outbox_id], worker))
         .values(attempts=attempts, claimed_by=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:
         # The lease ran out and another pass took the message back: its outcome is theirs now.
-        log.warning("outbox %s: claim by %s lost before recording %s", mail.outbox_id, worker, outcome)
+        log.warning("outbox %s: claim by %s lost before recording %s", outbox_id, worker, outcome)
         return "lost"
     return outcome
 
@@ -131,24 +166,24 @@ def deliver_due(
         claimed = _claim(session, now, worker, batch, until)
     counts["claimed"] = len(claimed)
     try:
-        for index, (mail, attempts) in enumerate(claimed):
+        for index, claim in enumerate(claimed):
             if clock() + margin >= until:
-                rest = [m.outbox_id for m, _ in claimed[index:]]
+                rest = [c.outbox_id for c in claimed[index:]]
                 until = clock() + lease
                 with sessions.begin() as session:
                     session.execute(update(OutboxMessage).where(*_mine(rest, worker))
                                     .values(claimed_until=until).execution_options(synchronize_session=False))
             try:
-                sender.send(mail)
+                sender.send(_outgoing(claim))
                 error = None
             except Exception as exc:
                 error = describe_error(exc)
-                log.warning("outbox %s to %s: attempt %s failed: %s", mail.outbox_id, mail.to_address,
-                            attempts + 1, error)
+                log.warning("outbox %s to %s: attempt %s failed: %s", claim.outbox_id, claim.to_address,
+                            claim.attempts + 1, error)
             # Recorded one by one, at once: a crash later in the batch must not send this one again.
             with sessions.begin() as session:
-                outcome = _record(session, mail, attempts, worker, clock(), error, max_attempts,
-                                  backoff_seconds)
+                outcome = _record(session, claim.outbox_id, claim.attempts, worker, clock(), error,
+                                  max_attempts, backoff_seconds)
             counts[outcome] += 1
     finally:
         sender.close()  # the batch shared one connection
@@ -176,9 +211,16 @@ def gather_digests(session: Session, now: dt.datetime, *, recipient_id: int | No
         select(User.id, User.display_name, User.locale).where(User.id.in_(user_ids)))}
     for (user_id, address), messages in groups.items():
         person = people.get(user_id)
-        rendered = render_digest((person.display_name if person else None) or address, [
-            DigestItem(subject=m.subject, text=m.body_text, html=m.body_html) for m in messages],
-            locale=person.locale if person else "en")
+        items = []
+        for m in messages:
+            try:
+                subject, text, html = _words(m.facts, m.body_text, m.body_html, m.subject, fragment=True)
+            except ValueError as exc:  # one bad message must not hold back everyone's summary
+                log.warning("outbox %s: gathered by its subject alone: %s", m.id, exc)
+                subject, text, html = m.subject, m.subject, str(escape(m.subject))
+            items.append(DigestItem(subject=subject, text=text, html=html))
+        rendered = render_digest((person.display_name if person else None) or address, items,
+                                 locale=person.locale if person else "en")
         session.add(OutboxMessage(
             created_at=now, recipient_id=user_id, to_address=address, subject=rendered.subject,
             body_text=rendered.text, body_html=rendered.html, kind="digest", case_id=None,

@@ -12,6 +12,7 @@ a route with a path parameter this test cannot fill fails it, until someone says
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from itertools import count, product
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from tacase.db.models import Notification, OutboxMessage
+from tacase.services import notifications, outbox
 from tests.api.conftest import Account, World, complete_fields, hidden_fields, world_on
 from tests.api.test_authorization_matrix import RULE_VARIABLE
 
@@ -200,10 +202,12 @@ def test_no_notification_or_mail_tells_the_state_what_the_office_wrote_for_itsel
     assert listed.status_code == 200 and listed.get_json()["items"], "the State was told of nothing"
     assert not _leaks(listed.get_data(as_text=True), planted.markers)
     with planted.world.sessions() as s:
-        mails = s.execute(select(OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html)
-                          .where(OutboxMessage.recipient_id == planted.focal.id)).all()
-        notes = s.execute(select(Notification.title, Notification.body)
-                          .where(Notification.user_id == planted.focal.id)).all()
+        # What is stored (the facts) and what will be read (the words written from them).
+        stored = s.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == planted.focal.id))
+        mails = [[json.dumps(m.facts), w.subject, w.body_text, w.body_html]
+                 for m, w in ((m, outbox.written(m)) for m in stored)]
+        notes = [[n.title, json.dumps(n.facts), notifications.notification_body(n)]
+                 for n in s.scalars(select(Notification).where(Notification.user_id == planted.focal.id))]
     assert mails and notes
     for row in [*mails, *notes]:
         assert not _leaks(" ".join(row), planted.markers), row

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tacase.db.models import Case, Notification, OutboxMessage, User
-from tacase.services import accounts, assignment, cases, notifications, outbox, transitions
+from tacase.services import accounts, assignment, cases, messages, notifications, outbox, transitions
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.errors import NotFound, ValidationFailed
 from tacase.services.runtime import runtime_of
@@ -20,11 +20,25 @@ SECRET = "SECRET-ASSESSMENT: the ministry's plan is weak"
 INTERNAL = "INTERNAL-COMMENT: call the desk officer first"
 
 
-def mails(session, user: Actor, *statuses: str) -> list[OutboxMessage]:
+class Mail:
+    """A stored message with its words written out, as its recipient will read them."""
+
+    def __init__(self, row: OutboxMessage) -> None:
+        self.row, self.words = row, outbox.written(row)
+
+    subject = property(lambda self: self.words.subject)
+    body_text = property(lambda self: self.words.body_text)
+    body_html = property(lambda self: self.words.body_html)
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
+
+
+def mails(session, user: Actor, *statuses: str) -> list[Mail]:
     query = select(OutboxMessage).where(OutboxMessage.recipient_id == user.id).order_by(OutboxMessage.id)
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
-    return list(session.scalars(query))
+    return [Mail(row) for row in session.scalars(query)]
 
 
 def notes(session, user: Actor) -> list[Notification]:
@@ -49,6 +63,22 @@ def people(make):
 def submitted(session, make, people, clock) -> Case:
     case = make.draft(people["fji"])
     return transitions.fire_transition(session, people["fji"], clock, case.reference, "submit")
+
+
+def test_the_change_stores_the_facts_and_no_template_runs_in_its_transaction(session, make, people, clock,
+                                                                            monkeypatch):
+    def no_words(*args, **kwargs):
+        raise AssertionError("a mail was written out inside the transaction of the change")
+
+    monkeypatch.setattr(messages, "_write", no_words)
+    case = submitted(session, make, people, clock)
+    [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == people["fji2"].id))
+    assert row.facts["reference"] == case.reference and row.body_text is None and row.body_html is None
+    assert row.subject == f"{case.reference}: Under review"  # kept for lists; it needs no template
+    [note] = notes(session, people["fji2"])
+    assert note.facts == row.facts and note.body is None
+    monkeypatch.undo()
+    assert 'changed from "Draft" to "Under review"' in notifications.notification_body(note)
 
 
 def test_the_state_hears_of_its_submission_but_not_the_one_who_submitted(session, make, people, clock):
@@ -110,7 +140,8 @@ def test_a_whole_journey_never_shows_the_state_staff_labels_internal_fields_or_c
     assert "USD 45,000.00" in approved.body_text and "Report within six months" in approved.body_text
     hidden = staff_only_labels(session, case) | {SECRET, INTERNAL, "Assessment and recommendation"}
     texts = [t for m in received for t in (m.subject, m.body_text, m.body_html)]
-    texts += [t for n in notes(session, people["fji2"]) for t in (n.title, n.body)]
+    body = notifications.notification_body
+    texts += [t for n in notes(session, people["fji2"]) for t in (n.title, body(n), str(n.facts))]
     for text in texts:
         for secret in hidden:
             assert secret not in text
@@ -342,7 +373,8 @@ def test_each_focal_point_reads_in_their_own_language(session, make, people, clo
     assert "as a focal point of Fiji for its requests to OHCHR" in en.body_text
     assert '<html lang="fr">' in fr.body_html and '<html lang="es">' in es.body_html
     [note] = notes(session, french)
-    assert note.title == fr.subject and note.body.startswith("Le statut du dossier")
+    assert note.title == fr.subject
+    assert notifications.notification_body(note).startswith("Le statut du dossier")
 
     clock.advance(hours=2)
     transitions.fire_transition(session, people["reviewer"], clock, ref, "return_to_state",

@@ -8,6 +8,7 @@ import smtplib
 import threading
 import time
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from tacase.db.models import OutboxMessage
 from tacase.services import outbox
 from tacase.services.clock import FixedClock, utcnow
+from tacase.services.messages import MailContext, facts_of
 
 
 class Recorder:
@@ -43,10 +45,10 @@ class WorkerDied(BaseException):
 
 def seed(sessions, count: int, now: dt.datetime, **values) -> list[int]:
     with sessions() as s:
-        fields = {"status": "pending", "attempts": 0, "next_attempt_at": now, **values}
-        rows = [OutboxMessage(
-            created_at=now, recipient_id=None, to_address=f"person{i}@example.org", subject=f"Message {i}",
-            body_text=f"Text {i}\n", body_html=f"<p>Text {i}</p>\n", kind="status_change", **fields)
+        rows = [OutboxMessage(**{
+            "created_at": now, "recipient_id": None, "to_address": f"person{i}@example.org",
+            "subject": f"Message {i}", "body_text": f"Text {i}\n", "body_html": f"<p>Text {i}</p>\n",
+            "kind": "status_change", "status": "pending", "attempts": 0, "next_attempt_at": now, **values})
             for i in range(count)]
         s.add_all(rows)
         s.commit()
@@ -86,6 +88,28 @@ def test_a_new_message_written_at_a_replayed_later_moment_goes_at_once(fresh_ses
     [ahead] = seed(fresh_sessions, 1, clock() + dt.timedelta(days=50))
     sender = Recorder()
     assert deliver(fresh_sessions, clock, sender)["sent"] == 1 and sender.sent == [ahead]
+
+
+def test_stored_facts_are_written_out_when_the_mail_goes(fresh_sessions, clock):
+    ctx = MailContext(
+        kind="status_change", audience="state", recipient_name="Ana Tora", reference="UPR-2026-0007",
+        title="Legal aid", public_status="Under review", previous_status="Draft",
+        link="https://tacase.example.org/cases/UPR-2026-0007", reason="Because.", timezone="Europe/Zurich",
+        fields=(("Amount", {"amount": Decimal("45000.00"), "currency": "USD"}),), locale="fr")
+    [good] = seed(fresh_sessions, 1, clock(), facts=facts_of(ctx), body_text=None, body_html=None)
+    [broken] = seed(fresh_sessions, 1, clock(), facts={"kind": "status_change"}, body_text=None,
+                    body_html=None)
+    seen = {}
+    keep = Recorder(during=lambda mail: seen.setdefault(mail.outbox_id, mail))
+    counts = deliver(fresh_sessions, clock, keep)
+    # A message that cannot be written out fails its own attempt, with the reason; the other goes.
+    assert counts["sent"] == 1 and counts["failed"] == 1 and list(seen) == [good]
+    assert seen[good].subject == "UPR-2026-0007 : En cours d'examen"
+    assert "Bonjour Ana Tora" in seen[good].body_text and "USD 45\u202f000,00" in seen[good].body_text
+    assert '<html lang="fr">' in seen[good].body_html
+    state = rows(fresh_sessions)
+    assert state[good].status == "sent" and state[good].body_text is None  # the facts stay the record
+    assert state[broken].status == "pending" and "cannot be written out" in state[broken].last_error
 
 
 def test_failures_back_off_exponentially_then_park_with_the_error(fresh_sessions, clock):
@@ -278,3 +302,21 @@ def test_concurrent_digest_runs_make_one_digest_per_user(fresh_sessions, backend
         digests = list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest")))
         assert sorted(d.to_address for d in digests) == ["user0@example.org", "user1@example.org"]
         assert all(d.status == "pending" and d.body_text.count("== Message") == 3 for d in digests)
+
+
+def test_a_digest_writes_out_each_waiting_mail_and_a_broken_one_by_its_subject(fresh_sessions, clock):
+    ctx = MailContext(
+        kind="assignment", audience="office", recipient_name="Desk", reference="UPR-2026-0009", title="T",
+        public_status="Under review", staff_status="Screening", link="https://tacase.example.org/cases/x",
+        reason="Because.", timezone="Europe/Zurich")
+    seed(fresh_sessions, 1, clock(), status="digest", facts=facts_of(ctx), body_text=None, body_html=None,
+         to_address="desk@example.org", subject="UPR-2026-0009 is assigned to you")
+    seed(fresh_sessions, 1, clock(), status="digest", facts={"kind": "nonsense"}, body_text=None,
+         body_html=None, to_address="desk@example.org", subject="A <broken> one")
+    with fresh_sessions() as s:
+        assert outbox.send_digests(s, clock) == {"digests": 1, "messages": 2}
+        s.commit()
+        [digest] = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "digest"))
+    assert "Status: Under review (staff: Screening)" in digest.body_text
+    assert "Dear Desk" not in digest.body_text  # the fragment: the summary greets once
+    assert "A <broken> one" in digest.body_text and "A &lt;broken&gt; one" in digest.body_html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import smtplib
 from decimal import Decimal
 from email import message_from_bytes
@@ -26,10 +27,15 @@ from tacase.services.messages import (
     STATE_KINDS,
     DigestItem,
     MailContext,
+    context_from,
+    facts_of,
     format_due,
     format_value,
     render,
     render_digest,
+    render_mail,
+    render_note,
+    render_subject,
 )
 
 DUE = dt.datetime(2026, 3, 13, 16, 0, tzinfo=dt.UTC)  # 17:00 in Geneva (CET)
@@ -121,6 +127,42 @@ def test_recorded_values_read_as_people_write_them():
     assert format_value(True) == "yes"
     assert format_value(["a", "b"]) == "a; b"
     assert format_value("highly_satisfactory") == "highly_satisfactory"
+
+
+RECORDED = (
+    ("Amount approved", {"amount": Decimal("50000.00"), "currency": "USD"}),
+    ("Start date", dt.date(2026, 6, 1)),
+    ("Met on", dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)),
+    ("Co-funded", False),
+    ("Partners", ["Ministry of Justice", "Bar association"]),
+    ("Share", Decimal("0.125")),
+    ("Workshops", 3),
+    ("Nothing", None),
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_the_stored_facts_write_the_same_mail_as_the_context(kind, locale):
+    ctx = context(kind, fields=RECORDED, locale=locale,
+                  **({"assignee_name": "Desk officer"} if kind == "escalation" else {}))
+    facts = facts_of(ctx)
+    stored = json.loads(json.dumps(facts))  # what a JSON column gives back
+    assert context_from(stored) == ctx
+    assert render(context_from(stored)) == render(ctx)
+    whole = render(ctx)
+    assert render_mail(ctx) == (whole.subject, whole.text, whole.html)
+    assert render_mail(ctx, fragment=True) == (whole.subject, whole.fragment_text, whole.fragment_html)
+    assert render_note(ctx) == whole.fragment_text and render_subject(ctx) == whole.subject
+
+
+def test_facts_refuse_what_json_could_not_give_back():
+    with pytest.raises(TypeError, match="cannot carry a set"):
+        facts_of(context("status_change", fields=(("Tags", {"a"}),)))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        facts_of(context("status_change", fields=(("Met on", dt.datetime(2026, 5, 4)),)))
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        context_from({**facts_of(context("status_change")), "kind": "party"})
 
 
 def test_a_digest_has_one_greeting_and_every_item():
