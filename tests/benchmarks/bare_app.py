@@ -1,25 +1,97 @@
-"""The ceiling tacase is measured against: Flask and SQLAlchemy Core with nothing else.
+"""What tacase is measured against: Flask and SQLAlchemy Core with nothing else.
 
     BARE_DATABASE_URL=postgresql://... gunicorn -w 2 tests.benchmarks.bare_app:app
 
-POST /insert inserts one row and commits; GET /rows reads the 50 most recently updated cases.
-No authentication, validation, workflow, audit or mail: what the same server and database do
+The ceiling: POST /insert inserts one row and commits; GET /rows reads the 50 most recently updated
+cases. No authentication, validation, workflow, audit or mail: what the same server and database do
 when an application does nothing but its one write or its one read.
+
+The floor: POST /floor/cases, POST /floor/cases/<ref>/return and GET /floor/cases send, in plain
+SQL, the statements tacase cannot skip for a draft, a transition and the work queue (the token
+read, the reference counter, the rows, the notifications, the audit event under the chain's lock;
+the bounded total, the page, the flags of its steps), and nothing else: no ORM, no validation, no
+workflow engine, no links or labels in the answer. tacase against the floor is what its
+code costs; the floor against the ceiling is what the work itself costs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 
-from flask import Flask, jsonify, request
+from flask import Flask, abort, jsonify, request
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, insert, text
 
+from tacase.audit.canonical import canonical_bytes, format_instant
+from tacase.audit.chain import GENESIS, link_hash
 from tacase.db.session import normalise_url
 
 metadata = MetaData()
 bench_rows = Table("bench_rows", metadata, Column("id", Integer, primary_key=True),
                    Column("body", String(300)), Column("created_at", DateTime(timezone=True)))
+
+_CHAIN_LOCK = 0x7461636173650001  # the audit chain's lock, as tacase.audit.store takes it
+
+_TOKEN = text("""SELECT u.id, u.state_code FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND t.expires_at > :now""")
+_VERSION = text("SELECT id FROM workflow_versions WHERE type = :type ORDER BY version DESC LIMIT 1")
+_COUNTER = text("""INSERT INTO reference_counters (prefix, year, last) VALUES ('FLR', :year, 1)
+                   ON CONFLICT (prefix, year) DO UPDATE SET last = reference_counters.last + 1
+                   RETURNING last""")
+_NEW_CASE = text("""INSERT INTO cases (reference, type, workflow_version_id, state_code, status, title,
+    objectives, activities, expected_results, recipient_institutions, sdg_targets, themes,
+    consent_to_publish, extra, created_by_id, created_at, updated_at, step_started_at, version)
+    VALUES (:reference, :type, :version_id, :state, 'draft', :title, '', '', '[]', '[]', '[]', '[]',
+            false, '{}', :user, :now, :now, :now, 1) RETURNING id""")
+_CASE = text("""SELECT c.id, c.status, c.version, c.state_code, c.step_started_at, w.sha256
+                FROM cases c JOIN workflow_versions w ON w.id = c.workflow_version_id
+                WHERE c.reference = :reference""")
+_RECOMMENDATIONS = text("SELECT * FROM case_recommendations WHERE case_id = :id ORDER BY position")
+_CLOSURES = text("SELECT day FROM calendar_closures WHERE day BETWEEN :start AND :end")
+_RETURN = text("""UPDATE cases SET status = 'returned', version = version + 1, updated_at = :now,
+    step_started_at = :now, due_at = :due, remind_at = :due, next_attention_at = :due, due_party = 'state'
+    WHERE id = :id AND version = :version""")
+_TRANSITION = text("""INSERT INTO case_transitions (case_id, trigger, from_state, to_state, actor_id, at,
+    record, seconds_in_state) VALUES (:id, 'return_to_state', :from_state, 'returned', :user, :now,
+    :record, 0)""")
+_FOCAL_POINTS = text("""SELECT u.id, u.email FROM users u JOIN user_roles r ON r.user_id = u.id
+                        WHERE u.state_code = :state AND r.role = 'state_focal_point'""")
+_NOTIFY = text("""INSERT INTO notifications (user_id, case_id, kind, title, facts, created_at)
+                  VALUES (:user, :id, 'returned', :title, :facts, :now)""")
+_MAIL = text("""INSERT INTO outbox_messages (created_at, recipient_id, to_address, subject, facts, kind,
+    case_id, status, attempts, next_attempt_at) VALUES (:now, :user, :email, :title, :facts, 'returned',
+    :id, 'pending', 0, :now)""")
+_COUNT = text("SELECT count(*) FROM (SELECT id FROM cases LIMIT 10001) AS bounded")
+_QUEUE = text("""SELECT id, reference, type, state_code, status, title, assignee_id, created_at, updated_at,
+    submitted_at, closed_at, due_at, due_party, paused_state, version, workflow_version_id, step_started_at
+    FROM cases ORDER BY updated_at DESC, id DESC LIMIT 51""")
+_STEP_EVENTS = text("""SELECT e.case_id, e.kind, e.at FROM deadline_events e
+    JOIN unnest(CAST(:ids AS integer[]), CAST(:started AS timestamptz[])) AS s(case_id, started)
+    ON e.case_id = s.case_id AND e.step_started_at = s.started""")
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_HEAD = text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+_APPEND = text("""INSERT INTO audit_events (seq, at, actor_id, action, case_id, prev_hash, hash, body)
+                  VALUES (:seq, :at, :actor_id, :action, :case_id, :prev_hash, :hash, :body)""")
+
+
+def _caller(conn, now: dt.datetime):
+    plain = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    found = conn.execute(_TOKEN, {"hash": hashlib.sha256(plain.encode()).hexdigest(), "now": now}).first()
+    if found is None:
+        abort(401)
+    return found
+
+
+def _append(conn, now: dt.datetime, user: int, action: str, case: dict, data: dict) -> None:
+    conn.execute(_LOCK, {"key": _CHAIN_LOCK})
+    head = conn.execute(_HEAD).first()
+    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+    body = canonical_bytes({"seq": seq, "at": format_instant(now), "actor": {"id": user, "type": "user"},
+                            "action": action, "case": case, "data": data})
+    conn.execute(_APPEND, {"seq": seq, "at": now, "actor_id": user, "action": action, "case_id": case["id"],
+                           "prev_hash": prev, "hash": link_hash(prev, body), "body": body})
 
 
 def create(url: str) -> Flask:
@@ -42,6 +114,67 @@ def create(url: str) -> Flask:
                 "SELECT reference, title, status, updated_at FROM cases ORDER BY updated_at DESC LIMIT 50"
             )).all()
         return jsonify([dict(r._mapping) for r in found])
+
+    @app.post("/floor/cases")
+    def floor_draft():
+        body = request.get_json(silent=True) or {}
+        now = dt.datetime.now(dt.UTC)
+        with engine.begin() as conn:
+            user = _caller(conn, now)
+            version_id = conn.execute(_VERSION, {"type": body.get("type")}).scalar_one()
+            number = conn.execute(_COUNTER, {"year": now.year}).scalar_one()
+            reference = f"FLR-{now.year}-{number:07d}"
+            case_id = conn.execute(_NEW_CASE, {
+                "reference": reference, "type": body.get("type"), "version_id": version_id,
+                "state": user.state_code, "title": str(body.get("title", ""))[:300], "user": user.id,
+                "now": now}).scalar_one()
+            case = {"id": case_id, "reference": reference, "state": user.state_code}
+            _append(conn, now, user.id, "case.create", case, {"status": "draft"})
+        return jsonify({"reference": reference}), 201
+
+    @app.post("/floor/cases/<reference>/return")
+    def floor_transition(reference: str):
+        body = request.get_json(silent=True) or {}
+        now = dt.datetime.now(dt.UTC)
+        due = now + dt.timedelta(days=14)
+        with engine.begin() as conn:
+            user = _caller(conn, now)
+            case = conn.execute(_CASE, {"reference": reference}).first()
+            if case is None or case.status != "submitted":
+                abort(409)
+            conn.execute(_RECOMMENDATIONS, {"id": case.id}).all()
+            conn.execute(_CLOSURES, {"start": now.date(), "end": due.date()}).all()
+            changed = conn.execute(_RETURN, {"id": case.id, "version": case.version, "now": now, "due": due})
+            if changed.rowcount != 1:
+                abort(409)
+            record = json.dumps(body.get("data") or {})
+            conn.execute(_TRANSITION, {"id": case.id, "from_state": case.status, "user": user.id, "now": now,
+                                       "record": record})
+            title = f"{reference} was returned to you"
+            facts = json.dumps({"kind": "returned", "reference": reference, "due": format_instant(due)})
+            for person in conn.execute(_FOCAL_POINTS, {"state": case.state_code}).all():
+                values = {"user": person.id, "email": person.email, "id": case.id, "title": title,
+                          "facts": facts, "now": now}
+                conn.execute(_NOTIFY, values)
+                conn.execute(_MAIL, values)
+            _append(conn, now, user.id, "case.transition", {"id": case.id, "reference": reference,
+                                                            "state": case.state_code},
+                    {"trigger": "return_to_state", "from": case.status, "to": "returned"})
+        return jsonify({"reference": reference, "status": "returned"})
+
+    @app.get("/floor/cases")
+    def floor_queue():
+        with engine.connect() as conn:
+            _caller(conn, dt.datetime.now(dt.UTC))
+            total = conn.execute(_COUNT).scalar_one()
+            found = conn.execute(_QUEUE).all()[:50]
+            flags: dict[int, dict[str, str]] = {}
+            for event in conn.execute(_STEP_EVENTS, {"ids": [r.id for r in found],
+                                                     "started": [r.step_started_at for r in found]}):
+                flags.setdefault(event.case_id, {})[event.kind] = event.at.isoformat()
+        items = [{**{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in r._mapping.items()},
+                  "flags": flags.get(r.id, {})} for r in found]
+        return jsonify({"items": items, "total": total})
 
     return app
 

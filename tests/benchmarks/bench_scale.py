@@ -46,7 +46,7 @@ from tests.benchmarks import scale_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-LIST_CASES, RESERVE_PREFIX, SWEEP_PREFIX = "L", "T", "S"
+LIST_CASES, RESERVE_PREFIX, FLOOR_PREFIX, SWEEP_PREFIX = "L", "T", "F", "S"
 
 
 # --- servers ----------------------------------------------------------------------------------------
@@ -144,12 +144,16 @@ def wrk(base: str, path: str, *, seconds: int, method: str = "GET", body: str = 
             "p50_ms": float(p50.group(1)) * scale[p50.group(2)]}
 
 
-def interleaved(rounds: int, bare, tacase) -> tuple[list[dict], list[dict]]:
-    bares, tacases = [], []
+def interleaved(rounds: int, bare, tacase, floor=None) -> tuple[list[dict], list[dict], list[dict]]:
+    """Each load in turn, round after round (bare, tacase[, floor], bare, ...), so that the
+    machine's drift touches all alike."""
+    bares, tacases, floors = [], [], []
     for i in range(rounds):
         bares.append(bare(i))
         tacases.append(tacase(i))
-    return bares, tacases
+        if floor is not None:
+            floors.append(floor(i))
+    return bares, tacases, floors
 
 
 def median(runs: list[dict], key: str = "rate") -> float:
@@ -227,22 +231,25 @@ def main() -> None:
     scale_seed.reset(args.url)
     people, versions = scale_seed.people_and_workflows(args.url)
     scale_seed.insert_cases(args.url, versions, count=args.cases, prefix=LIST_CASES)
-    scale_seed.insert_cases(args.url, versions, count=args.reserve, prefix=RESERVE_PREFIX,
-                            status_sql="'submitted'", state_sql="'FJI'", type_sql="'upr_fund'",
-                            due_sql="now() + interval '20 days'")
+    for prefix in (RESERVE_PREFIX, FLOOR_PREFIX):
+        scale_seed.insert_cases(args.url, versions, count=args.reserve, prefix=prefix,
+                                status_sql="'submitted'", state_sql="'FJI'", type_sql="'upr_fund'",
+                                due_sql="now() + interval '20 days'")
     scale_seed.audit_chain(args.url, args.events)
     scale_seed.settle(args.url)
     print(f"seeded in {time.perf_counter() - started:.0f} s: {args.cases} cases, {args.reserve} in "
           f"reserve, {args.events} audit events", flush=True)
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    refs = log_dir / "refs.txt"
+    refs, floor_refs = log_dir / "refs.txt", log_dir / "floor-refs.txt"
     with psycopg.connect(scale_seed._plain(args.url)) as conn:
-        rows = conn.execute(f"SELECT reference FROM cases WHERE reference LIKE '{RESERVE_PREFIX}-%' "
-                            "ORDER BY id").fetchall()
-    refs.write_text("".join(r[0] + "\n" for r in rows))
+        for prefix, path in ((RESERVE_PREFIX, refs), (FLOOR_PREFIX, floor_refs)):
+            rows = conn.execute(f"SELECT reference FROM cases WHERE reference LIKE '{prefix}-%' "
+                                "ORDER BY id").fetchall()
+            path.write_text("".join(r[0] + "\n" for r in rows))
     tacase, bare = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
     results: dict[str, tuple[float, str]] = {}
+    floors: dict[str, tuple[float, float, float]] = {}  # floor / bare, tacase / floor, floor req/s
     reviewer, focal = f"Bearer {people.reviewer_token}", f"Bearer {people.focal_token}"
     new_case = '{"type": "upr_fund", "title": "Legal aid for remote islands"}'
     step = '{"trigger": "return_to_state", "data": {"questions": "Please detail the budget."}}'
@@ -251,11 +258,14 @@ def main() -> None:
     def run(base: str, path: str, **kwargs):
         return lambda i: wrk(base, path, seconds=args.seconds, **kwargs)
 
-    def rates(name: str, bare_call, tacase_call) -> dict:
-        b, t = interleaved(args.rounds, bare_call, tacase_call)
-        refused = sum(r["bad"] for r in t)
-        results[name] = (median(t) / median(b), f"{median(t):.0f} vs {median(b):.0f} req/s, p50 "
-                         f"{median(t, 'p50_ms'):.1f} ms" + (f"; {refused} refused" if refused else ""))
+    def rates(name: str, bare_call, tacase_call, floor_call=None) -> dict:
+        b, t, f = interleaved(args.rounds, bare_call, tacase_call, floor_call)
+        refused = sum(r["bad"] for r in t + f)
+        detail = f"{median(t):.0f} vs {median(b):.0f} req/s, p50 {median(t, 'p50_ms'):.1f} ms"
+        if f:
+            floors[name] = (median(f) / median(b), median(t) / median(f), median(f))
+            detail += f"; the floor {median(f):.0f} req/s"
+        results[name] = (median(t) / median(b), detail + (f"; {refused} refused" if refused else ""))
         return {"rate": median(t)}
 
     insert = run(bare, "/insert", method="POST", body=new_case)
@@ -263,14 +273,19 @@ def main() -> None:
         run(tacase, "/api/v1/cases?per_page=50", auth=reviewer)(0)  # warm both workers up
         rss_start = workers_rss_mb(master)
         writes = rates("open a draft, POST /api/v1/cases", insert,
-                       run(tacase, "/api/v1/cases", method="POST", body=new_case, auth=focal))
+                       run(tacase, "/api/v1/cases", method="POST", body=new_case, auth=focal),
+                       run(bare, "/floor/cases", method="POST", body=new_case, auth=focal))
         rates("a transition, POST /cases/{ref}/transitions", insert,
               lambda i: wrk(tacase, "/api/v1/cases/REF/transitions", method="POST", body=step,
-                            seconds=args.seconds, auth=reviewer, refs=str(refs), offset=i * per_round))
+                            seconds=args.seconds, auth=reviewer, refs=str(refs), offset=i * per_round),
+              lambda i: wrk(bare, "/floor/cases/REF/return", method="POST", body=step, seconds=args.seconds,
+                            auth=reviewer, refs=str(floor_refs), offset=i * per_round))
         rates(f"the work queue, 50 of {args.cases:,} cases", run(bare, "/rows"),
-              run(tacase, "/api/v1/cases?per_page=50", auth=reviewer))
-        first, deep = interleaved(args.rounds, run(tacase, "/api/v1/cases?per_page=50&page=1", auth=reviewer),
-                                  run(tacase, "/api/v1/cases?per_page=50&page=1000", auth=reviewer))
+              run(tacase, "/api/v1/cases?per_page=50", auth=reviewer),
+              run(bare, "/floor/cases", auth=reviewer))
+        first, deep, _ = interleaved(args.rounds,
+                                     run(tacase, "/api/v1/cases?per_page=50&page=1", auth=reviewer),
+                                     run(tacase, "/api/v1/cases?per_page=50&page=1000", auth=reviewer))
         results["page 1000 against page 1 (time)"] = (
             median(first) / median(deep),
             f"{median(deep, 'p50_ms'):.1f} vs {median(first, 'p50_ms'):.1f} ms p50")
@@ -310,6 +325,13 @@ def main() -> None:
     print("\nevery goal met" if not unmet else f"\nnot met: {'; '.join(unmet)}")
     print(f"\n8 concurrent writers open {writes['rate']:.0f} drafts a second (each appends to the audit "
           "chain)")
+    if floors:
+        print("\nThe floor: the same statements as tacase's, in plain SQL on the bare app (bare_app.py).\n"
+              "floor / bare is what the work costs (statements the bare insert does not send);\n"
+              "tacase / floor is what tacase's code costs on top (ORM, validation, workflow, answer).")
+        print(f"{'figure':<50} {'floor/bare':>10} {'tacase/floor':>12}")
+        for name, (floor_share, code_share, _) in floors.items():
+            print(f"{name:<50} {floor_share:10.2f} {code_share:12.2f}")
 
 
 def _met(ratio: float, goal: str) -> bool:
