@@ -15,10 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
 
-from tacase.db.models import Case
+from tacase.db.models import Case, WorkflowVersion
 from tacase.services.access import OFFICE_READERS
 from tacase.services.actors import Actor
 from tacase.services.errors import ValidationFailed
@@ -31,12 +31,15 @@ SORTS = {
 # tie-break; the others break ties by id, as their indexes do.
 NULLABLE_SORTS = frozenset({"due_at"})
 UNIQUE_SORTS = frozenset({"reference"})
-# A list shows these; the long texts and JSON fields stay in the database until a case is opened.
-# step_started_at too: the deadline sweep's events of a page are matched on it (one query for all rows).
+# A list shows these, read as plain rows (a page of ORM objects costs more than its query); the long
+# texts and JSON fields stay in the database until a case is opened. step_started_at too: the
+# deadline sweep's events of a page are matched on it (one query for all rows); and the hash of the
+# workflow version, which finds its definition in memory (tacase.services.cases.definition_of_row).
 SUMMARY_COLUMNS = (
-    Case.reference, Case.type, Case.state_code, Case.status, Case.title, Case.assignee_id,
+    Case.id, Case.reference, Case.type, Case.state_code, Case.status, Case.title, Case.assignee_id,
     Case.created_at, Case.updated_at, Case.submitted_at, Case.closed_at, Case.due_at, Case.due_party,
     Case.paused_state, Case.version, Case.workflow_version_id, Case.step_started_at,
+    WorkflowVersion.sha256.label("workflow_sha256"),
 )
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000  # deeper than this, narrow the filters or follow the cursor
@@ -60,7 +63,7 @@ class CaseFilter:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[Case]
+    items: list[Row[Any]]  # SUMMARY_COLUMNS, by name
     total: int  # exact when total_exact, else the number of rows found up to COUNT_LIMIT
     total_exact: bool
     page: int
@@ -161,7 +164,7 @@ class Ordering:
             return or_(beyond(column, value), and_(column == value, tie), column.is_(None))
         return or_(beyond(column, value), and_(column == value, tie))
 
-    def cursor_for(self, case: Case) -> str:
+    def cursor_for(self, case: Any) -> str:
         value = getattr(case, self.name)
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.UTC).isoformat()
@@ -212,8 +215,8 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime
         ordered = ordered.where(Case.id.in_(select(keys.c.id)))
     else:
         ordered = ordered.limit(per_page + 1)
-    rows = list(session.scalars(
-        ordered.options(load_only(*SUMMARY_COLUMNS), raiseload(Case.recommendations))).all())
+    rows = list(session.execute(ordered.with_only_columns(*SUMMARY_COLUMNS, maintain_column_froms=False)
+                                .join(WorkflowVersion, WorkflowVersion.id == Case.workflow_version_id)).all())
     more = len(rows) > per_page
     items = rows[:per_page]
     return Page(items=items, total=total, total_exact=exact, page=page, per_page=per_page,

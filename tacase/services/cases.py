@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tacase.db.models import Case
+from tacase.db.models import Case, WorkflowVersion
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.reference import requesting_state
@@ -27,6 +27,13 @@ def definition_of(session: Session, case: Case) -> WorkflowDefinition:
     """The workflow version the case started under, not necessarily the file in force."""
     wv = case.workflow_version
     return runtime_of(session).workflows.version(wv.sha256, lambda: wv.definition, wv.type)
+
+
+def definition_of_row(session: Session, row: Any) -> WorkflowDefinition:
+    """definition_of for a row of a list (case_queries.SUMMARY_COLUMNS), which carries its workflow
+    version's hash: the definition comes from memory, or once from the database."""
+    return runtime_of(session).workflows.version(row.workflow_sha256, lambda: session.scalar(
+        select(WorkflowVersion.definition).where(WorkflowVersion.id == row.workflow_version_id)), row.type)
 
 
 def get_case(session: Session, actor: Actor, reference: str) -> Case:

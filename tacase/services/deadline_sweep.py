@@ -9,9 +9,12 @@ whichever process inserts it first.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy import DateTime, Integer, bindparam, func, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,7 +52,7 @@ class SweepReport:
                 f"{c['state_reminder']} State reminders, {c['last_notice']} last notices")
 
 
-def _current_steps_events(session: Session, cases: list[Case]) -> dict[int, dict[str, dt.datetime]]:
+def _current_steps_events(session: Session, cases: Sequence[Any]) -> dict[int, dict[str, dt.datetime]]:
     """For each case, the events its current step has had, kind by kind, with when (one query, by
     the events' unique key: only the current steps' rows are read). A step without a deadline has
     none to look up."""
@@ -57,13 +60,24 @@ def _current_steps_events(session: Session, cases: list[Case]) -> dict[int, dict
     if not steps:
         return {}
     rows = session.execute(
-        select(DeadlineEvent.case_id, DeadlineEvent.kind, DeadlineEvent.at)
-        .where(tuple_(DeadlineEvent.case_id, DeadlineEvent.step_started_at).in_(list(steps.items())))
+        select(DeadlineEvent.case_id, DeadlineEvent.kind, DeadlineEvent.at).where(_of_steps(session, steps))
     ).all()
     found: dict[int, dict[str, dt.datetime]] = {}
     for row in rows:
         found.setdefault(row.case_id, {})[row.kind] = row.at
     return found
+
+
+def _of_steps(session: Session, steps: dict[int, dt.datetime]):
+    """The events of these steps, by their unique key. PostgreSQL is sent the keys as two arrays:
+    two parameters whatever the page's length, where a list of pairs would send a hundred, and the
+    driver parses a statement of more than fifty parameters anew on every call."""
+    key = tuple_(DeadlineEvent.case_id, DeadlineEvent.step_started_at)
+    if session.get_bind().dialect.name != "postgresql":
+        return key.in_(list(steps.items()))
+    return key.in_(select(
+        func.unnest(bindparam("step_case_ids", list(steps), type_=ARRAY(Integer))),
+        func.unnest(bindparam("step_started", list(steps.values()), type_=ARRAY(DateTime(timezone=True))))))
 
 
 def _record(session: Session, case: Case, kind: str, now: dt.datetime, report: SweepReport) -> None:
@@ -192,7 +206,7 @@ class StepEvents:
     escalated_at: dt.datetime | None = None
 
 
-def step_events(session: Session, cases: list[Case]) -> dict[int, StepEvents]:
+def step_events(session: Session, cases: Sequence[Any]) -> dict[int, StepEvents]:
     """For each case, when its current step was reminded, flagged overdue and escalated."""
     return {case_id: StepEvents(
         reminded_at=kinds.get("reminder") or kinds.get("state_reminder"),

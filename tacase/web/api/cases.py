@@ -104,7 +104,7 @@ class CaseCollection(MethodView):
         page = case_queries.list_cases(db(), viewer, flt, now, sort=args["sort"], page=args["page"],
                                        per_page=args["per_page"], cursor=args.get("cursor"))
         events = step_events(db(), page.items)
-        items = [json_ready(case_summary(c, cases.definition_of(db(), c), viewer, now, events.get(c.id)))
+        items = [json_ready(case_summary(c, cases.definition_of_row(db(), c), viewer, now, events.get(c.id)))
                  for c in page.items]
         return jsonify({"items": items, "total": page.total, "total_exact": page.total_exact,
                         "page": page.page, "per_page": page.per_page, "pages": page.pages,

@@ -96,7 +96,7 @@ def home() -> Any:
     events = step_events(db(), page.items)
     rows = []
     for c in page.items:
-        definition = cases.definition_of(db(), c)
+        definition = cases.definition_of_row(db(), c)
         rows.append({**case_summary(c, definition, viewer, now, events.get(c.id)),
                      "is_draft": c.status == definition.initial})
     state = requesting_state(viewer.state_code or "")

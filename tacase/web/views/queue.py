@@ -211,7 +211,7 @@ def queue() -> Any:
     emails = {} if for_state else _emails(session, {c.assignee_id for c in page.items if c.assignee_id})
     rows = []
     for c in page.items:
-        summary = case_summary(c, cases.definition_of(session, c), viewer, now, events.get(c.id))
+        summary = case_summary(c, cases.definition_of_row(session, c), viewer, now, events.get(c.id))
         rows.append({**summary, **_deadline(summary, now),
                      "state_name": state_name(requesting_state(c.state_code)) or c.state_code,
                      "assignee_email": emails.get(summary["assignee_id"] or 0)})
