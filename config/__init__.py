@@ -58,6 +58,9 @@ class BaseConfig:
     RATELIMIT_STORAGE_URL = "memory://"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     LOGIN_LIMIT_PER_ADDRESS = "30 per minute; 200 per hour"
+    # The public record, open to anyone: requests per address, and how long caches may keep an answer.
+    PUBLIC_LIMIT_PER_ADDRESS = "300 per minute"
+    PUBLIC_MAX_AGE_SECONDS = 300
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # A web worker still busy with one request after this many seconds is stopped (gunicorn's
@@ -99,14 +102,15 @@ class BaseConfig:
         self.DUTY_STATION_TIMEZONE = env.get("TACASE_TIMEZONE", self.DUTY_STATION_TIMEZONE)
         self.WORKFLOWS_DIR = env.get("TACASE_WORKFLOWS_DIR", self.WORKFLOWS_DIR)
         self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
-        for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
+        for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
+                     "PUBLIC_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
                      "SCHEDULER_LEASE_SECONDS", "SWEEP_EVERY_SECONDS",
-                     "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES"):
+                     "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES", "PUBLIC_MAX_AGE_SECONDS"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
         self.REQUEST_TIMEOUT_SECONDS = _int_in(env, "TACASE_REQUEST_TIMEOUT_SECONDS",
                                                self.REQUEST_TIMEOUT_SECONDS, 1, 600)

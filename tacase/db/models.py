@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -172,6 +173,12 @@ def _ordered_indexes() -> list[Index]:
         out += [Index(f"{prefix}{column}_id", *scope, column, "id")
                 for column in ("updated_at", "created_at", "due_at", "status")]
     out.append(Index("ix_cases_state_code_reference", "state_code", "reference"))
+    # The public record: only the published cases, newest first, for all States or one.
+    for scope in ((), ("state_code",)):
+        out.append(Index("ix_cases_published_" + "".join(f"{c}_" for c in scope) + "submitted_at_id",
+                         *scope, "submitted_at", "id",
+                         postgresql_where=text("consent_to_publish AND submitted_at IS NOT NULL"),
+                         sqlite_where=text("consent_to_publish = 1 AND submitted_at IS NOT NULL")))
     return out
 
 
@@ -279,7 +286,10 @@ class CaseTransition(Base):
     """One step of a case's history, with what the transition recorded."""
 
     __tablename__ = "case_transitions"
-    __table_args__ = (Index("ix_case_transitions_case_id_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_case_transitions_case_id_at", "case_id", "at"),
+        Index("ix_case_transitions_at_id", "at", "id"),  # the public record's feed, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

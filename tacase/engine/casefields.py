@@ -20,5 +20,8 @@ COMMON_FIELDS: tuple[str, ...] = (
     "consent_to_publish",
 )
 
+# Never on the public record, whatever a workflow file says: people and the consent itself.
+NEVER_PUBLIC: frozenset[str] = frozenset({"focal_point_name", "focal_point_email", "consent_to_publish"})
+
 FUNDING_SOURCES: tuple[str, ...] = ("vftc", "upr_fund", "regular_budget", "extrabudgetary", "other")
 RECOMMENDATION_MECHANISMS: tuple[str, ...] = ("upr", "treaty_body", "special_procedure")

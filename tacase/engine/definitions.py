@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tacase.engine.casefields import COMMON_FIELDS
+from tacase.engine.casefields import COMMON_FIELDS, NEVER_PUBLIC
 from tacase.engine.fields import FieldSpec, parse_field_specs
 from tacase.engine.guards import GuardSpec, check_params
 from tacase.engine.roles import ROLES
@@ -24,9 +24,9 @@ from tacase.engine.roles import ROLES
 _TRIGGER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 _TOP_KEYS = {"type", "version", "title", "description", "reference_prefix", "initial",
-             "reminder_share", "fields", "states", "transitions"}
+             "reminder_share", "fields", "states", "transitions", "public_fields"}
 _STATE_KEYS = {"staff_label", "public_label", "deadline", "office_clock", "editable_by_state",
-               "description"}
+               "description", "record_label"}
 _TRANSITION_KEYS = {"trigger", "from", "to", "roles", "guards", "record", "label", "description",
                     "comment_visible_to_state"}
 _DEADLINE_KEYS = {"working_days", "calendar_days", "remind_after_days", "party"}
@@ -58,6 +58,8 @@ class StateDef:
     office_clock_paused: bool = False
     editable_by_state: bool = False
     description: str = ""
+    # The status the public record shows (public_label speaks to the State: "Awaiting your reply").
+    record_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ class WorkflowDefinition:
     source: str
     raw: dict[str, Any]
     sha256: str
+    # The common fields the public record shows while the State consents (`public_fields`); the
+    # workflow's own fields and what transitions record say so themselves (`public: true`).
+    public_common_fields: tuple[str, ...] = ()
 
     def __hash__(self) -> int:
         return hash(self.sha256)
@@ -104,6 +109,15 @@ class WorkflowDefinition:
 
     def triggers(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def public_fields(self) -> tuple[str, ...]:
+        """The names of the case's fields the public record may show, common ones first."""
+        return self.public_common_fields + tuple(f.name for f in self.fields if f.public)
+
+    def public_records(self, trigger: str) -> tuple[FieldSpec, ...]:
+        """What the transition records that the public record may show."""
+        return tuple(spec for t in self.transitions if t.trigger == trigger
+                     for spec in t.record if spec.public)
 
     def final_states(self) -> tuple[str, ...]:
         sources = {s for t in self.transitions for s in t.sources}
@@ -190,6 +204,7 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
                 for name in guard.params:
                     if name not in known_fields:
                         p.add(f"transition {t.trigger!r}: guard {guard.name!r} names unknown field {name!r}")
+    public_common = _parse_public_fields(raw.get("public_fields"), p)
     if states and initial in states:
         for name in _unreachable(initial, states, transitions):
             p.add(f"state {name!r} is unreachable from {initial!r}")
@@ -198,8 +213,24 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
         type=wtype, version=version, title=str(raw.get("title") or wtype),
         description=str(raw.get("description") or ""), reference_prefix=prefix, initial=initial,
         reminder_share=float(share), fields=fields, states=states, transitions=transitions,
-        source=source, raw=raw, sha256=content_hash(raw),
+        source=source, raw=raw, sha256=content_hash(raw), public_common_fields=public_common,
     )
+
+
+def _parse_public_fields(raw: Any, p: _Problems) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        p.add("'public_fields' must be a list of common field names")
+        return ()
+    for name in raw:
+        if name in NEVER_PUBLIC:
+            p.add(f"public_fields: {name!r} is never public (people's names and e-mail addresses, "
+                  "the consent itself)")
+        elif name not in COMMON_FIELDS:
+            p.add(f"public_fields: {name!r} is not a common field; a workflow's own field says "
+                  "`public: true`")
+    return tuple(dict.fromkeys(n for n in raw if n in COMMON_FIELDS and n not in NEVER_PUBLIC))
 
 
 class _Problems:
@@ -252,10 +283,14 @@ def _parse_states(raw: Any, p: _Problems) -> dict[str, StateDef]:
         if not isinstance(editable, bool):
             p.add(f"{where}: editable_by_state must be true or false")
         deadline = _parse_deadline(decl.get("deadline"), f"{where}: bad deadline", p)
+        record_label = decl.get("record_label")
+        if record_label is not None and not _label(record_label):
+            p.add(f"{where}: record_label must be a non-empty text")
         states[name] = StateDef(
             name=name, staff_label=staff or name, public_label=public or name, deadline=deadline,
             office_clock_paused=clock == "paused", editable_by_state=editable is True,
             description=str(decl.get("description") or ""),
+            record_label=_label(record_label) or public or name,
         )
     return states
 

@@ -16,7 +16,7 @@ from tacase.engine.money import CurrencyError, parse_money
 
 FIELD_TYPES = ("string", "text", "integer", "decimal", "money", "date", "boolean", "choice")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_KEYS = {"type", "label", "required", "choices", "max_length", "min", "max", "not_before", "help",
+_KEYS = {"type", "label", "required", "choices", "max_length", "min", "max", "not_before", "help", "public",
          "visible_to_state"}
 _DEFAULT_MAX = {"string": 300, "text": 20000}
 
@@ -34,6 +34,8 @@ class FieldSpec:
     not_before: str | None = None  # another date field of the same record
     help: str = ""
     visible_to_state: bool = True
+    # Shown on the public record while the State consents; never a field the State cannot see.
+    public: bool = False
 
 
 def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list[str]]:
@@ -59,7 +61,7 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
         if ftype not in FIELD_TYPES:
             errors.append(f"{here}: unknown type {ftype!r} (known: {', '.join(FIELD_TYPES)})")
             continue
-        for flag in ("required", "visible_to_state"):
+        for flag in ("required", "visible_to_state", "public"):
             if flag in decl and not isinstance(decl[flag], bool):
                 errors.append(f"{here}: {flag} must be true or false")
         choices = decl.get("choices") or ()
@@ -94,7 +96,10 @@ def parse_field_specs(raw: Any, where: str) -> tuple[tuple[FieldSpec, ...], list
             required=bool(decl.get("required", False)), choices=tuple(choices),
             max_length=max_length, min=bounds["min"], max=bounds["max"], not_before=not_before,
             help=str(decl.get("help", "")), visible_to_state=bool(decl.get("visible_to_state", True)),
+            public=decl.get("public") is True,
         ))
+        if decl.get("public") is True and decl.get("visible_to_state") is False:
+            errors.append(f"{here}: a field hidden from the State cannot be public")
     return tuple(specs), errors
 
 

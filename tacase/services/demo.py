@@ -71,6 +71,10 @@ PLAN: tuple[tuple[str, str, str, str, int], ...] = (
     ("PSE", "capacity_building", "approved", "Training for the independent commission for human rights", 150),
 )
 
+# States that have not (yet) agreed to publish these on the public record; the others have.
+NOT_PUBLISHED = frozenset({"Police training on the prevention of torture",
+                           "Advice on the national human rights institution law"})
+
 
 @dataclass(order=True)
 class _Step:
@@ -156,14 +160,15 @@ def _case_fields(definition: WorkflowDefinition, title: str, today: dt.date) -> 
                              "paragraph": "120.15"}],
         "sdg_targets": ["16.3", "16.a"],
         "themes": ["rule of law"],
-        "consent_to_publish": True,
+        "consent_to_publish": title not in NOT_PUBLISHED,
     }
     fields.update({spec.name: _sample(spec, today) for spec in definition.fields})
     return fields
 
 
 def sample_record(specs: tuple[FieldSpec, ...], today: dt.date) -> dict[str, Any]:
-    return {spec.name: _sample(spec, today) for spec in specs if spec.required}
+    """What a step records: what it must, and what the public record would show."""
+    return {spec.name: _sample(spec, today) for spec in specs if spec.required or spec.public}
 
 
 def _sample(spec: FieldSpec, today: dt.date) -> Any:
@@ -178,6 +183,8 @@ def _sample(spec: FieldSpec, today: dt.date) -> Any:
         return True
     if spec.type == "choice":
         return spec.choices[0]
+    if spec.public:
+        return "The activities took place as planned; the institutions concerned now apply what was learnt."
     return f"{spec.label}: recorded for the demonstration."
 
 

@@ -24,6 +24,7 @@ from tacase.web.api import (
     tokens,
     users,
 )
+from tacase.web.api import public as public_api
 from tacase.web.api.common import API_PREFIX, document_shared_answers
 from tacase.web.api.fields import document_fields, document_request_bodies, field_choices
 from tacase.web.api.schemas import ErrorSchema
@@ -100,7 +101,9 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
-    for module in (auth, tokens, cases, documents, audit, reference, users, calendar, notifications):
+    public_api.limit_per_address(app)
+    for module in (auth, tokens, cases, documents, audit, reference, users, calendar, notifications,
+                   public_api):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)

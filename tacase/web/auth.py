@@ -180,6 +180,7 @@ def init_auth(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = config.RATELIMIT_STORAGE_URL
     app.config["RATELIMIT_HEADERS_ENABLED"] = False
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    app.extensions["tacase"]["limiter"] = limiter
     app.extensions["tacase"]["login_limits"] = LoginLimits(
         limiter, config.LOGIN_LIMIT_PER_ACCOUNT, config.LOGIN_LIMIT_PER_ADDRESS)
     app.before_request(_gate)

@@ -1,4 +1,5 @@
-"""Languages of the web pages (Flask-Babel): the signed-in user's own setting, else the browser's."""
+"""Languages of the web pages (Flask-Babel): one chosen in the address, the signed-in user's own
+setting, else the browser's."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def select_locale() -> str:
+    # A language chosen in the address (the public pages' chooser): a visitor needs no cookie for it.
+    chosen = request.args.get("lang")
+    if chosen in WEB_LOCALES:
+        return chosen
     p = principal()
     if p is not None and p.user.locale in WEB_LOCALES:
         return p.user.locale

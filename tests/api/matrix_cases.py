@@ -29,6 +29,7 @@ ENTRIES: dict[tuple[str, str], Check] = {
                                                trigger="review"),
     (f"{CASE}/comments", "POST"): req(STATE_AND_OFFICE_POSTS, reference="{case}", body={"body": "Matrix"}),
     (f"{CASE}/feedback", "POST"): req(OWN_STATE_POSTS, reference="{case}", body={"body": "Matrix"}),
+    (f"{CASE}/consent", "POST"): req(OWN_STATE_POSTS, reference="{case}", body={"consent": "yes"}),
     (f"{CASE}/assignee", "POST"): req(CASE_WORKER_POSTS, reference="{case}", body={"assignee": ""}),
     (f"{CASE}/documents", "POST"): req(STATE_AND_OFFICE_POSTS, reference="{case}"),
     (f"{CASE}/documents/<int:document_id>", "GET"): req(CASE_PAGE, reference="{case}",

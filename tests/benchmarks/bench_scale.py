@@ -15,6 +15,7 @@ already flagged, and times the every-minute sweep against a bare indexed count; 
   a transition, POST .../transitions     req/s ratio      >= 0.5
   the work queue, 50 of 100,000 cases    req/s ratio      >= 0.7
   page 1000 against page 1               latency ratio    <= 1.5
+  page 1000 by cursor against page 1     latency ratio    <= 1.5
   the sweep over 1.1 million open cases  time ratio       <= 2
   audit verify against raw hashing       rate ratio       >= 0.5
   worker memory over the run             MB before/after  flat
@@ -160,6 +161,19 @@ def median(runs: list[dict], key: str = "rate") -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def deep_cursor(url: str, position: int) -> str:
+    """The work queue's cursor after `position` cases (its default order), as next_cursor gives it."""
+    from types import SimpleNamespace
+
+    from tacase.services.case_queries import Ordering
+
+    with psycopg.connect(scale_seed._plain(url)) as conn:
+        updated_at, case_id = conn.execute(
+            "SELECT updated_at, id FROM cases ORDER BY updated_at DESC, id DESC OFFSET %s LIMIT 1",
+            (position - 1,)).fetchone()
+    return Ordering.parse("-updated_at").cursor_for(SimpleNamespace(updated_at=updated_at, id=case_id))
+
+
 # --- the sweep and verification, in process ---------------------------------------------------------
 
 def time_sweep(url: str, repeats: int = 5) -> tuple[float, float, int]:
@@ -289,6 +303,13 @@ def main() -> None:
         results["page 1000 against page 1 (time)"] = (
             median(first) / median(deep),
             f"{median(deep, 'p50_ms'):.1f} vs {median(first, 'p50_ms'):.1f} ms p50")
+        cursor = deep_cursor(args.url, 999 * 50)
+        first, by_cursor, _ = interleaved(
+            args.rounds, run(tacase, "/api/v1/cases?per_page=50&page=1", auth=reviewer),
+            run(tacase, f"/api/v1/cases?per_page=50&cursor={cursor}", auth=reviewer))
+        results["page 1000 by cursor against page 1 (time)"] = (
+            median(first) / median(by_cursor),
+            f"{median(by_cursor, 'p50_ms'):.1f} vs {median(first, 'p50_ms'):.1f} ms p50")
         rss_end = workers_rss_mb(master)
         results["worker memory over the run"] = (rss_end / rss_start,
                                                  f"{rss_start:.0f} MB, then {rss_end:.0f} MB")

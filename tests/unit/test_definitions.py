@@ -282,6 +282,18 @@ INVALID = [
          "transition 'reject' record: field 'reason': unknown type 'essay'"),
     case("bad-trigger", "transitions.submit.trigger", "Submit!",
          "'trigger' must be a lower-case identifier"),
+    case("public-fields-not-a-list", "public_fields", "title",
+         "'public_fields' must be a list of common field names"),
+    case("public-focal-point", "public_fields", ["title", "focal_point_email"],
+         "public_fields: 'focal_point_email' is never public"),
+    case("public-consent", "public_fields", ["consent_to_publish"],
+         "public_fields: 'consent_to_publish' is never public"),
+    case("public-unknown-field", "public_fields", ["title", "advice_kind"],
+         "public_fields: 'advice_kind' is not a common field"),
+    case("public-not-a-flag", "transitions.reject.record.reason.public", "yes",
+         "field 'reason': public must be true or false"),
+    case("public-but-hidden", "transitions.review.record.assessment.public", True,
+         "field 'assessment': a field hidden from the State cannot be public"),
     case("no-states", "states", {}, "'states' must be a non-empty mapping"),
     case("no-transitions", "transitions", [], "'transitions' must be a non-empty list"),
 ]
@@ -455,3 +467,25 @@ def test_content_hash_changes_when_a_key_is_added_or_removed() -> None:
     removed = copy.deepcopy(raw)
     del removed["reminder_share"]
     assert len({content_hash(raw), content_hash(added), content_hash(removed)}) == 3
+
+
+@pytest.mark.parametrize("wtype", TYPES)
+def test_what_is_public_is_chosen_in_the_file(wtype: str, definitions: Defs) -> None:
+    definition = definitions[wtype]
+    assert "title" in definition.public_fields()
+    assert not {"focal_point_name", "focal_point_email", "consent_to_publish", "channel_reference",
+                "budget"} & set(definition.public_fields())
+    assert [s.name for s in definition.public_records("evaluate")] == ["public_summary"]
+    assert not definition.public_records("review")  # the office's assessment stays inside
+    assert not definition.public_records("return_to_state")
+
+
+def test_nothing_is_public_unless_said() -> None:
+    raw = raw_of()
+    del raw["public_fields"]
+    for t in raw["transitions"]:
+        for decl in (t.get("record") or {}).values():
+            decl.pop("public", None)
+    definition = parse(raw, source="x.yaml")
+    assert definition.public_fields() == ()
+    assert not any(definition.public_records(t.trigger) for t in definition.transitions)

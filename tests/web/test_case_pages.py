@@ -409,3 +409,43 @@ def test_only_paths_on_this_site_are_resumed(client, seeded):
         "csrf_token": CSRF.search(html).group(1), "email": seeded.fiji.email,
         "password": PASSWORD, "resume_path": "//evil.example/x", "resume:title": "x"})
     assert answer.status_code == 302  # signed in, nothing offered to send anywhere
+
+
+def test_the_state_publishes_a_request_and_stops_publishing_it(app, client, seeded, api_clock):
+    sign_in(client, seeded.fiji)
+    ref = seeded.fiji_returned  # sent to OHCHR, back with the State for a reply
+    page = text(client.get(f"/cases/{ref}"))
+    assert "This request is not published." in page
+    panel = page.split('id="publication"')[1].split("</section>")[0]
+    assert "<li>Title</li>" in panel and "Focal point" not in panel
+    index = _form_index(client, ref, "consent")
+    response = post_form(client, f"/cases/{ref}/consent", {"consent": "yes", "version": _version(page)},
+                         page=f"/cases/{ref}", form_index=index)
+    assert response.status_code == 303, text(response)
+    assert response.headers["Location"].endswith("#publication")
+    assert ref in client.get("/api/v1/public/cases").get_data(as_text=True)
+    page = text(client.get(f"/cases/{ref}"))
+    assert "You agreed to publish this request." in page and "Stop publishing this request" in page
+    response = post_form(client, f"/cases/{ref}/consent", {"consent": "no", "version": _version(page)},
+                         page=f"/cases/{ref}", form_index=_form_index(client, ref, "consent"))
+    assert response.status_code == 303
+    assert ref not in client.get("/api/v1/public/cases").get_data(as_text=True)
+    with app.extensions["tacase"]["sessions"]() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.case_id.is_not(None))
+                            .where(AuditEvent.action.like("case.consent%")).order_by(AuditEvent.seq)).all()
+    assert actions == ["case.consent_given", "case.consent_withdrawn"]
+
+
+def test_only_the_state_sees_the_publication_choice(app, seeded, api_clock):
+    reviewer = app.test_client()
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    page = text(reviewer.get(f"/cases/{seeded.samoa_case}"))
+    assert 'id="publication"' not in page
+    refused = reviewer.post(f"/cases/{seeded.samoa_case}/consent", data={"consent": "yes"})
+    assert refused.status_code in (400, 403)
+
+
+def test_the_form_says_what_consent_publishes(client, seeded):
+    sign_in(client, seeded.fiji)
+    html = text(client.get(f"/cases/{seeded.fiji_draft}/edit"))
+    assert "If you agree, anyone can read these on the public record once the request is sent: Title," in html

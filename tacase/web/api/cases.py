@@ -8,7 +8,7 @@ from flask import Response, jsonify, request, url_for
 from flask.views import MethodView
 
 from tacase.db.models import Case
-from tacase.services import case_queries, cases, comments, history, idempotency, transitions
+from tacase.services import case_queries, cases, comments, history, idempotency, public_record, transitions
 from tacase.services.assignment import assign
 from tacase.services.deadline_sweep import step_events
 from tacase.services.people import as_seen_by
@@ -35,11 +35,14 @@ from tacase.web.api.schemas import (
     CaseUpdateSchema,
     CommentCreateSchema,
     CommentSchema,
+    ConsentAnswerSchema,
+    ConsentSchema,
     EventSchema,
     TransitionRequestSchema,
 )
 from tacase.web.context import actor, clock, clock_fn, commit, db, ext, idempotency_lease
 from tacase.web.errors import ApiError
+from tacase.web.views.case_forms import field_labels
 
 blp = Blueprint("cases", __name__, url_prefix=f"{API_PREFIX}/cases",
                 description="Requests for assistance and their workflow")
@@ -247,6 +250,33 @@ class CaseAssignee(MethodView):
         case = assign(db(), actor(), clock_fn(), reference, args["assignee_id"],
                       expected_version=expected_version(required=False))
         return _committed(case)
+
+
+def public_field_labels(definition: Any) -> list[str]:
+    labels = field_labels(definition)
+    return [labels.get(name, name) for name in definition.public_fields()]
+
+
+@blp.route("/<reference>/consent")
+class CaseConsent(MethodView):
+    @blp.arguments(ConsentSchema)
+    @blp.response(200, ConsentAnswerSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @errors(blp, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(summary="Give or withdraw the State's consent to publish the request (its focal points only)",
+             description="While the State consents, the request is on the public record from its submission "
+                         "onwards, showing only `public_fields`; withdrawing takes it off every public page, "
+                         "file and feed at once. Recorded in the audit log with who and when.",
+             parameters=[if_match(required=False)])
+    def put(self, args: dict[str, Any], reference: str):
+        case = public_record.set_consent(db(), actor(), clock_fn(), reference, args["consent"],
+                                         expected_version=expected_version(required=False))
+        shown = public_field_labels(cases.definition_of(db(), case))
+        answer = {"reference": case.reference, "consent_to_publish": case.consent_to_publish,
+                  "version": case.version, "public_fields": shown}
+        commit()
+        response = jsonify(answer)
+        response.headers["ETag"] = etag_of(case)
+        return response
 
 
 @blp.get("/<reference>/events")

@@ -8,8 +8,13 @@ from typing import Any
 from marshmallow import EXCLUDE, INCLUDE, Schema, validate
 from marshmallow import fields as ma
 
+from tacase.engine.casefields import FUNDING_SOURCES
 from tacase.engine.roles import ROLES
 from tacase.services.case_queries import COUNT_LIMIT, MAX_PAGE, MAX_PER_PAGE, MIN_QUERY, SORTS
+from tacase.services.public_record import FIRST_YEAR as PUBLIC_FIRST_YEAR
+from tacase.services.public_record import LAST_YEAR as PUBLIC_LAST_YEAR
+from tacase.services.public_record import MAX_PAGE as PUBLIC_MAX_PAGE
+from tacase.services.public_record import MAX_PER_PAGE as PUBLIC_MAX_PER_PAGE
 from tacase.web.api.fields import QueryBoolean, RequestType, StateCode, StatusName, StrictBoolean, Trigger
 
 # Ids are 32-bit integer columns (audit sequence numbers 64-bit): larger numbers name nothing, and
@@ -366,3 +371,72 @@ class UserUpdateSchema(Schema):
     state = StateCode(allow_none=True)
     display_name = ma.String(validate=validate.Length(min=1, max=200))
     is_active = StrictBoolean()
+
+
+# --- consent and the public record --------------------------------------------------------------
+
+class ConsentSchema(Schema):
+    consent = StrictBoolean(required=True, metadata={
+        "description": "true: the request is on the public record (its public fields only); "
+                       "false: it is not"})
+
+
+class ConsentAnswerSchema(Schema):
+    reference = ma.String()
+    consent_to_publish = ma.Boolean()
+    version = ma.Integer()
+    public_fields = ma.List(ma.String(), metadata={
+        "description": "the labels of what the public record shows while the State consents"})
+
+
+class PublicListArgs(Schema):
+    """Filters of the public record; any other parameter is refused."""
+
+    state = ma.List(StateCode(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
+    type = ma.List(RequestType(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
+    fund = ma.List(ma.String(validate=validate.OneOf(FUNDING_SOURCES)), load_default=list,
+                   validate=validate.Length(max=MAX_FILTER_VALUES))
+    status = ma.List(StatusName(), load_default=list, validate=validate.Length(max=MAX_FILTER_VALUES))
+    year = ma.Integer(validate=validate.Range(min=PUBLIC_FIRST_YEAR, max=PUBLIC_LAST_YEAR), metadata={
+        "description": "the year the request was submitted"})
+    page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=PUBLIC_MAX_PAGE))
+    per_page = ma.Integer(load_default=25, validate=validate.Range(min=1, max=PUBLIC_MAX_PER_PAGE))
+
+
+class PublicStageSchema(Schema):
+    status = ma.String()
+    label = ma.String()
+    entered_on = ma.String(metadata={"description": "YYYY-MM-DD"})
+
+
+class PublicRecordSchema(Schema):
+    step = ma.String()
+    label = ma.String(metadata={"description": "the stage the step led to, as the public record names it"})
+    on = ma.String(metadata={"description": "YYYY-MM-DD"})
+    values = ma.Dict(keys=ma.String())
+    value_labels = ma.Dict(keys=ma.String(), values=ma.String())
+
+
+class PublicCaseSchema(Schema):
+    reference = ma.String()
+    type = ma.String()
+    type_title = ma.String()
+    state = ma.Dict(keys=ma.String(), values=ma.String(), metadata={"description": "code and name"})
+    status = ma.String()
+    status_label = ma.String()
+    submitted_on = ma.String(metadata={"description": "YYYY-MM-DD"})
+    closed_on = ma.String(allow_none=True)
+    stages = ma.List(ma.Nested(PublicStageSchema), metadata={
+        "description": "when the request entered each stage, in order"})
+    fields = ma.Dict(keys=ma.String(), metadata={
+        "description": "the fields its workflow makes public, by name; empty ones are left out"})
+    records = ma.List(ma.Nested(PublicRecordSchema), metadata={
+        "description": "what the steps recorded that is public: the amount approved, the dates of "
+                       "delivery, the evaluation's summary"})
+
+
+class PublicPageSchema(Schema):
+    items = ma.List(ma.Nested(PublicCaseSchema))
+    page = ma.Integer()
+    per_page = ma.Integer()
+    next_page = ma.Integer(allow_none=True, metadata={"description": "null on the last page"})

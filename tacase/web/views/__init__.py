@@ -8,6 +8,7 @@ from tacase.web.views import (  # noqa: F401
     case_documents,
     cases,
     pages,
+    public_pages,
     queue,
 )
 from tacase.web.views.blueprint import bp, safe_next

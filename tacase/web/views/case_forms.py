@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -105,8 +105,10 @@ class FieldPlan:
     required: bool = False
 
 
-def _wtf_field(plan: FieldPlan, spec: FieldSpec | None) -> Any:
+def _wtf_field(plan: FieldPlan, spec: FieldSpec | None, *, description: Any = None) -> Any:
     label, help_text = _l(plan.label), _l(plan.help) if plan.help else ""
+    if description is not None:
+        help_text = description
     kw: dict[str, Any] = {"description": help_text}
     if plan.kind == "money":
         return FormField(MoneyForm, label=label, **kw)
@@ -186,7 +188,25 @@ def _form_class(key: tuple[str, ...], plans: tuple[tuple[FieldPlan, FieldSpec | 
 
 
 def case_form_class(definition: WorkflowDefinition) -> type[CaseFormBase]:
-    return _form_class((definition.sha256, definition.type), case_plans(definition))
+    plans = case_plans(definition)
+    consent = next((p, s) for p, s in plans if p.name == "consent_to_publish")
+    return _form_class((definition.sha256, definition.type), plans,
+                       {"consent_to_publish": _wtf_field(consent[0], consent[1],
+                                                         description=_what_is_published(definition))})
+
+
+def _what_is_published(definition: WorkflowDefinition) -> LazyString:
+    """The consent question's hint: exactly what the public record would show, in the reader's words."""
+    labels = {plan.name: plan.label for plan, _spec in case_plans(definition)}
+    names = [name for name in definition.public_fields() if name in labels]
+
+    def words() -> str:
+        return gettext("If you agree, anyone can read these on the public record once the request is sent: "
+                       "%(fields)s; its status, the dates it reached each stage, the amount approved and the "
+                       "summary of its evaluation. Names and e-mail addresses, the office's assessments, "
+                       "comments and documents are never published. You can change your choice at any time.",
+                       fields=", ".join(gettext(labels[name]) for name in names))
+    return LazyString(words)
 
 
 # Who reads the comment given with a step: the workflow decides (comment_visible_to_state).

@@ -19,7 +19,7 @@ from tacase.db.models import CaseTransition
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.guards import GuardContext, blocked_fields
 from tacase.engine.roles import STATE_FOCAL_POINT
-from tacase.services import cases, comments, documents, history, transitions
+from tacase.services import cases, comments, documents, history, public_record, transitions
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.assignment import assign, assignable_officers
 from tacase.services.case_fields import field_values
@@ -50,7 +50,15 @@ from tacase.web.views.case_forms import (
     read_form,
     record_form_class,
 )
-from tacase.web.views.forms import AssignForm, CommentForm, FeedbackForm, OnceForm, UploadForm, whole_number
+from tacase.web.views.forms import (
+    AssignForm,
+    CommentForm,
+    ConsentForm,
+    FeedbackForm,
+    OnceForm,
+    UploadForm,
+    whole_number,
+)
 from tacase.web.views.present import show_value, timeline
 
 SAVE, SUBMIT = "save", "submit"
@@ -166,6 +174,11 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         assign_form.version.data = str(case.version)
     may_upload = office or state_user
     upload_form = (forms.get("upload") or _fresh(UploadForm(formdata=None))) if may_upload else None
+    consent_form = None
+    if state_user:
+        consent_form = forms.get("consent") or _fresh(ConsentForm(formdata=None))
+        consent_form.consent.data = "no" if case.consent_to_publish else "yes"
+        consent_form.version.data = str(case.version)
     feedback_form = None
     if state_user and comments.awaits_feedback(session, case):
         feedback_form = forms.get("feedback") or _fresh(FeedbackForm(formdata=None))
@@ -179,7 +192,9 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         comments=comment_rows, documents=document_rows, names=names, office=office,
         state_user=state_user, for_state=viewer.is_state_user, awaiting=_awaiting_state(case, definition),
         comment_form=comment_form, assign_form=assign_form, upload_form=upload_form,
-        feedback_form=feedback_form, max_upload=upload_limit(),
+        feedback_form=feedback_form, max_upload=upload_limit(), consent_form=consent_form,
+        public_fields=[labels[name] for name in definition.public_fields() if name in labels],
+        sent=case.submitted_at is not None,
         assignee=names.get(case.assignee_id) if case.assignee_id else None,
     ), status
 
@@ -452,6 +467,33 @@ def case_feedback(reference: str) -> Any:
     except Conflict:
         return render_case(cases.get_case(db(), actor(), reference), status=409,
                            problem=_stale_message(found, cases.definition_of(db(), found)))
+
+
+@bp.post("/cases/<reference>/consent")
+def case_consent(reference: str) -> Any:
+    found = cases.get_case(db(), actor(), reference)
+    if not speaks_for_state(actor(), found):
+        raise Forbidden("only the requesting State's focal points may give or withdraw consent to publish")
+    form = ConsentForm()
+    if not form.validate() or (token := _token_or_400(form)) is None:
+        return bad_form_page()
+    if form.consent.data not in ("yes", "no"):
+        return bad_form_page()
+    expected = _version_of(form)
+
+    def work() -> str:
+        public_record.set_consent(db(), actor(), clock_fn(), reference, form.consent.data == "yes",
+                                  expected_version=expected if expected is not None else -1)
+        return url_for("web.case", reference=reference, _anchor="publication")
+
+    try:
+        return once.run_once(token, "web.case_consent", work)
+    except Conflict:
+        current = cases.get_case(db(), actor(), reference)
+        return render_case(current, status=409,
+                           problem=_stale_message(current, cases.definition_of(db(), current)))
+    except ValidationFailed:
+        return render_case(found, status=422, problem=_("The choice about publication was not saved."))
 
 
 @bp.post("/cases/<reference>/assignee")

@@ -103,5 +103,12 @@ class AssignForm(OnceForm):
     version = HiddenField()
 
 
+class ConsentForm(OnceForm):
+    """The State's consent to publish: the page sets `consent` to the opposite of what is so."""
+
+    consent = HiddenField()
+    version = HiddenField()
+
+
 class UploadForm(OnceForm):
     file = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to upload."))])

@@ -32,7 +32,8 @@ def show_value(value: Any) -> str:
         indicators = "; ".join(value.get("indicators") or [])
         return f"{value['result']}" + (f" ({gettext('indicators')}: {indicators})" if indicators else "")
     if isinstance(value, dict) and "document_symbol" in value:
-        parts = [value.get("mechanism", "").replace("_", " "), value["document_symbol"],
+        mechanism = value.get("mechanism") or ""
+        parts = [gettext(humanise(mechanism)) if mechanism else "", value["document_symbol"],
                  value.get("paragraph")]
         return " · ".join(p for p in parts if p)
     if isinstance(value, list):

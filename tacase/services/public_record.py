@@ -1,0 +1,225 @@
+"""The public Record of International Cooperation: what anyone may see, without signing in, of the
+requests whose State consents to publication.
+
+A case is published while its State consents and only once it has been submitted (never a draft);
+the consent is read on every request, so a withdrawal takes the case off every public answer at
+once. What a published case shows is chosen field by field in its workflow file (`public_fields`,
+`public: true`); people's names and addresses, the office's assessments, comments and documents are
+never among it. Every value here passes through `public_view`, the one place that decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, selectinload
+
+from tacase.db.models import Case, CaseTransition
+from tacase.engine.definitions import WorkflowDefinition
+from tacase.reference import requesting_state
+from tacase.services import audit_log
+from tacase.services.access import speaks_for_state
+from tacase.services.actors import Actor
+from tacase.services.case_fields import field_values
+from tacase.services.cases import check_version, definition_of, flush_case, get_case
+from tacase.services.clock import Clock
+from tacase.services.errors import Forbidden, NotFound, ValidationFailed
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+FIRST_YEAR = 2000
+LAST_YEAR = 9998  # a later year has no end within the calendar; a future year simply finds nothing
+
+
+def published() -> ColumnElement[bool]:
+    """The cases on the public record: consented to, and submitted at some time."""
+    # Written as the published-cases indexes' own condition, so that the planner uses them.
+    return and_(Case.consent_to_publish, Case.submitted_at.is_not(None))
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    state: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    fund: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    year: int | None = None  # the year the request was submitted
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    items: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def _filtered(flt: PublicFilter) -> Any:
+    query = select(Case).where(published())
+    if flt.state:
+        query = query.where(Case.state_code.in_([s.upper() for s in flt.state]))
+    if flt.type:
+        query = query.where(Case.type.in_(flt.type))
+    if flt.fund:
+        query = query.where(Case.funding_source.in_(flt.fund))
+    if flt.status:
+        query = query.where(Case.status.in_(flt.status))
+    if flt.year is not None:
+        if not FIRST_YEAR <= flt.year <= LAST_YEAR:
+            raise ValidationFailed({"year": [f"a year from {FIRST_YEAR} to {LAST_YEAR}"]})
+        start = dt.datetime(flt.year, 1, 1, tzinfo=dt.UTC)
+        query = query.where(Case.submitted_at >= start,
+                            Case.submitted_at < start.replace(year=flt.year + 1))
+    return query
+
+
+def published_cases(session: Session, flt: PublicFilter, *, page: int = 1, per_page: int = 25) -> PublicPage:
+    """A page of the public record, the most recently submitted first."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, min(page, MAX_PAGE))
+    cases = list(session.scalars(
+        _filtered(flt).options(selectinload(Case.recommendations))
+        .order_by(Case.submitted_at.desc(), Case.id.desc())
+        .offset((page - 1) * per_page).limit(per_page + 1)).all())
+    shown = cases[:per_page]
+    steps = _steps(session, [c.id for c in shown])
+    items = [public_view(c, definition_of(session, c), steps.get(c.id, [])) for c in shown]
+    return PublicPage(items=items, page=page, per_page=per_page, has_next=len(cases) > per_page)
+
+
+def published_case(session: Session, reference: str) -> dict[str, Any]:
+    """One published case, or NotFound: an unpublished case is answered as one that does not exist."""
+    case = None
+    if isinstance(reference, str) and len(reference) <= 32:
+        case = session.scalar(select(Case).where(Case.reference == reference, published()))
+    if case is None:
+        raise NotFound(f"no published request {reference}")
+    return public_view(case, definition_of(session, case), _steps(session, [case.id]).get(case.id, []))
+
+
+def _steps(session: Session, case_ids: Sequence[int]) -> dict[int, list[CaseTransition]]:
+    if not case_ids:
+        return {}
+    found: dict[int, list[CaseTransition]] = {}
+    for step in session.scalars(select(CaseTransition).where(CaseTransition.case_id.in_(case_ids))
+                                .order_by(CaseTransition.case_id, CaseTransition.at, CaseTransition.id)):
+        found.setdefault(step.case_id, []).append(step)
+    return found
+
+
+def public_view(case: Case, definition: WorkflowDefinition,
+                steps: Sequence[CaseTransition]) -> dict[str, Any]:
+    """All that the public may know of a published case. Values stay Python values (dates,
+    Decimals); the answer's format is the caller's."""
+    state = requesting_state(case.state_code)
+    values = field_values(case, definition)
+    fields = {name: values[name] for name in definition.public_fields()
+              if values.get(name) not in (None, "", [], {})}
+    return {
+        "reference": case.reference,
+        "type": case.type,
+        "type_title": definition.title,
+        "state": {"code": case.state_code, "name": state.names["en"] if state else case.state_code},
+        "status": case.status,
+        "status_label": _record_label(definition, case.status),
+        "submitted_on": case.submitted_at.date() if case.submitted_at else None,
+        "closed_on": case.closed_at.date() if case.closed_at else None,
+        "stages": _stages(definition, steps),
+        "fields": fields,
+        "records": _records(definition, steps),
+    }
+
+
+def _record_label(definition: WorkflowDefinition, status: str) -> str:
+    state = definition.states.get(status)
+    return state.record_label if state else status
+
+
+def _stages(definition: WorkflowDefinition, steps: Sequence[CaseTransition]) -> list[dict[str, Any]]:
+    """When the case first entered each stage the public can tell apart; a return to the State and
+    the reply stay within the review, as the record's label says."""
+    stages: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for step in steps:
+        label = _record_label(definition, step.to_state)
+        if step.to_state == definition.initial or label in seen:
+            continue
+        seen.add(label)
+        stages.append({"status": step.to_state, "label": label, "entered_on": step.at.date()})
+    return stages
+
+
+def _typed(spec: Any, value: Any) -> Any:
+    """A recorded value as its field's type (records keep dates as ISO text)."""
+    if spec.type == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _records(definition: WorkflowDefinition, steps: Sequence[CaseTransition]) -> list[dict[str, Any]]:
+    """What the steps recorded that the workflow file makes public (the amount approved, the dates
+    of delivery, the evaluation's public summary), step by step."""
+    out = []
+    for step in steps:
+        specs = definition.public_records(step.trigger)
+        record = step.record or {}
+        shown = {spec.name: _typed(spec, record[spec.name]) for spec in specs
+                 if record.get(spec.name) not in (None, "", [], {})}
+        if shown:
+            labels = {spec.name: spec.label for spec in specs}
+            out.append({"step": step.trigger, "label": _record_label(definition, step.to_state),
+                        "on": step.at.date(), "values": shown, "value_labels": labels})
+    return out
+
+
+
+def set_consent(session: Session, actor: Actor, clock: Clock, reference: str, consent: Any, *,
+                expected_version: int | None = None) -> Case:
+    """Give or withdraw the State's consent to publish the case; only the State's focal points may.
+    Recorded with who and when; setting what is already so changes and records nothing."""
+    if not isinstance(consent, bool):
+        raise ValidationFailed({"consent": ["must be true or false"]})
+    case = get_case(session, actor, reference)
+    if not speaks_for_state(actor, case):
+        raise Forbidden("only the requesting State's focal points may give or withdraw consent to publish")
+    check_version(case, expected_version)
+    if case.consent_to_publish == consent:
+        return case
+    now = clock()
+    case.consent_to_publish = consent
+    case.updated_at = now
+    flush_case(session, case)
+    audit_log.record(session, actor, now, "case.consent_given" if consent else "case.consent_withdrawn",
+                     case, {"consent_to_publish": consent})
+    return case
+
+
+def recent_changes(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest steps of published requests, newest first: a request sent to OHCHR, approved,
+    delivered... as the public record names them (a return to the State and its reply are not news:
+    the record still says the request is under review)."""
+    rows = session.execute(
+        select(CaseTransition, Case).join(Case, Case.id == CaseTransition.case_id).where(published())
+        .order_by(CaseTransition.at.desc(), CaseTransition.id.desc()).limit(limit * 2)).all()
+    changes = []
+    for step, case in rows:
+        definition = definition_of(session, case)
+        label, before = _record_label(definition, step.to_state), _record_label(definition, step.from_state)
+        if step.from_state != definition.initial and label == before:
+            continue
+        values = field_values(case, definition)
+        state = requesting_state(case.state_code)
+        changes.append({
+            "id": step.id, "reference": case.reference, "at": step.at,
+            "title": values["title"] if "title" in definition.public_fields() and values["title"] else None,
+            "state": state.names["en"] if state else case.state_code,
+            "sent": step.from_state == definition.initial, "status_label": label,
+        })
+    return changes[:limit]

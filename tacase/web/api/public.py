@@ -1,0 +1,59 @@
+"""The public record as JSON, for anyone, without signing in: cacheable, rate limited per address,
+and never setting a cookie. What it shows is decided in tacase.services.public_record alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from marshmallow import RAISE
+
+from tacase.audit.canonical import jsonable
+from tacase.services import public_record
+from tacase.web.api.common import API_PREFIX, Blueprint, errors
+from tacase.web.api.schemas import PublicCaseSchema, PublicListArgs, PublicPageSchema
+from tacase.web.auth import public
+from tacase.web.context import db, ext
+
+blp = Blueprint("public", __name__, url_prefix=f"{API_PREFIX}/public",
+                description="The public record: requests whose State consents to publication")
+
+
+def cacheable(payload: Any) -> Response:
+    """A public answer: the same for everyone, so shared caches may keep it for a while, and a
+    client that has it already gets 304."""
+    response = jsonify(jsonable(payload))
+    response.cache_control.public = True
+    response.cache_control.max_age = ext()["config"].PUBLIC_MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@blp.get("/cases")
+@public
+@blp.arguments(PublicListArgs, location="query", unknown=RAISE)
+@blp.response(200, PublicPageSchema)
+@errors(blp, 422, 429)
+@blp.doc(summary="The published requests, the most recently submitted first", security=[])
+def list_published(args: dict[str, Any]):
+    flt = public_record.PublicFilter(state=tuple(args["state"]), type=tuple(args["type"]),
+                                     fund=tuple(args["fund"]), status=tuple(args["status"]),
+                                     year=args.get("year"))
+    page = public_record.published_cases(db(), flt, page=args["page"], per_page=args["per_page"])
+    return cacheable({"items": page.items, "page": page.page, "per_page": page.per_page,
+                      "next_page": page.page + 1 if page.has_next else None})
+
+
+@blp.get("/cases/<reference>")
+@public
+@blp.response(200, PublicCaseSchema)
+@errors(blp, 404, 429)
+@blp.doc(summary="One published request", security=[])
+def show_published(reference: str):
+    return cacheable(public_record.published_case(db(), reference))
+
+
+def limit_per_address(app: Any) -> None:
+    """Anyone may call these, so each address gets its share (Flask-Limiter, 429 beyond it)."""
+    limiter = app.extensions["tacase"]["limiter"]
+    limiter.limit(app.extensions["tacase"]["config"].PUBLIC_LIMIT_PER_ADDRESS)(blp)
