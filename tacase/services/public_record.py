@@ -214,11 +214,11 @@ def recent_changes(session: Session, *, limit: int = 50) -> list[dict[str, Any]]
         label, before = _record_label(definition, step.to_state), _record_label(definition, step.from_state)
         if step.from_state != definition.initial and label == before:
             continue
-        values = field_values(case, definition)
         state = requesting_state(case.state_code)
         changes.append({
             "id": step.id, "reference": case.reference, "at": step.at,
-            "title": values["title"] if "title" in definition.public_fields() and values["title"] else None,
+            # The title straight from the row: the case's other fields (its recommendations) stay unread.
+            "title": case.title if "title" in definition.public_fields() and case.title else None,
             "state": state.names["en"] if state else case.state_code,
             "sent": step.from_state == definition.initial, "status_label": label,
         })

@@ -6,6 +6,7 @@ from tacase.web.views import (  # noqa: F401
     admin,
     audit_pages,
     case_documents,
+    case_panels,
     cases,
     pages,
     public_pages,

@@ -19,9 +19,9 @@ from tacase.db.models import CaseTransition
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.guards import GuardContext, blocked_fields
 from tacase.engine.roles import STATE_FOCAL_POINT
-from tacase.services import cases, comments, documents, history, public_record, transitions
+from tacase.services import cases, comments, documents, history, transitions
 from tacase.services.access import CASE_WORKERS, speaks_for_state
-from tacase.services.assignment import assign, assignable_officers
+from tacase.services.assignment import assignable_officers
 from tacase.services.case_fields import field_values
 from tacase.services.deadline_sweep import step_events
 from tacase.services.errors import (
@@ -65,7 +65,7 @@ SAVE, SUBMIT = "save", "submit"
 SUBMIT_TRIGGER = "submit"
 
 
-def _stale_message(case: Any, definition: WorkflowDefinition) -> str:
+def stale_message(case: Any, definition: WorkflowDefinition) -> str:
     state = definition.states.get(case.status)
     label = (state.public_label if actor().is_state_user else state.staff_label) if state else case.status
     return _("This case changed while you had the page open: it is now “%(status)s”. Nothing was "
@@ -73,7 +73,7 @@ def _stale_message(case: Any, definition: WorkflowDefinition) -> str:
              status=_(label))
 
 
-def _version_of(form: Any) -> int | None:
+def version_of(form: Any) -> int | None:
     return whole_number(form.version.data) if hasattr(form, "version") else None
 
 
@@ -88,7 +88,7 @@ def _fresh(form: OnceForm) -> OnceForm:
     return form
 
 
-def _token_or_400(form: OnceForm) -> str | None:
+def token_or_400(form: OnceForm) -> str | None:
     token = form.form_token.data
     return None if once.token_problem(token) else token
 
@@ -263,7 +263,7 @@ def new_request(wtype: str) -> Any:
         form.form_token.data = token
         return render_template("web/case_form.html", form=form, definition=definition, case=None,
                                problem=None, can_submit=True)
-    if not form.validate() or (token := _token_or_400(form)) is None:
+    if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     action = request.form.get("action", SAVE)
@@ -309,14 +309,14 @@ def edit_case(reference: str) -> Any:
         form.version.data = str(found.version)
         return render_template("web/case_form.html", form=_fresh(form), definition=definition, case=found,
                                problem=None, can_submit=can_submit)
-    if not form.validate() or (token := _token_or_400(form)) is None:
+    if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     action = request.form.get("action", SAVE)
     if layout_errors:
         return render_template("web/case_form.html", form=form, definition=definition, case=found,
                                problem=_to_correct(form, layout_errors), can_submit=can_submit), 422
-    expected = _version_of(form)
+    expected = version_of(form)
 
     def work() -> str:
         edited = cases.update_case(db(), actor(), clock_fn(), reference, values,
@@ -333,7 +333,7 @@ def edit_case(reference: str) -> Any:
         problem, status = _submit_errors(found, definition, form, exc), 422
     except (Conflict, TransitionNotAllowed):
         current = cases.get_case(db(), actor(), reference)
-        problem, status = _stale_message(current, definition), 409
+        problem, status = stale_message(current, definition), 409
         form.version.data = str(current.version)  # sending again now is a deliberate choice
     return render_template("web/case_form.html", form=form, definition=definition, case=found,
                            problem=problem, can_submit=can_submit), status
@@ -355,7 +355,7 @@ def case_action(reference: str, trigger: str) -> Any:
     if transition is None:
         sent_version = whole_number(request.form.get("version"))
         if request.method == "POST" and sent_version is not None and sent_version != found.version:
-            return render_case(found, status=409, problem=_stale_message(found, definition))
+            return render_case(found, status=409, problem=stale_message(found, definition))
         if any(t.trigger == trigger for t in definition.transitions_from(found.status)) or not any(
                 t.trigger == trigger for t in definition.transitions):
             raise Forbidden("this action is not open to your account on this case now")
@@ -369,12 +369,12 @@ def case_action(reference: str, trigger: str) -> Any:
             if feedback:
                 form["state_feedback"].data = feedback
         return _render_action(found, definition, transition, _fresh(form), None, 200)
-    if not form.validate() or (token := _token_or_400(form)) is None:
+    if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     if layout_errors:
         return _render_action(found, definition, transition, form, _to_correct(form, layout_errors), 422)
-    expected = _version_of(form)
+    expected = version_of(form)
 
     def work() -> str:
         comment = (form[STEP_COMMENT].data or "").strip() if STEP_COMMENT in form else ""
@@ -393,7 +393,7 @@ def case_action(reference: str, trigger: str) -> Any:
                             reasons="; ".join(why for _g, why in exc.failures)), 409
     except (Conflict, TransitionNotAllowed):
         current = cases.get_case(db(), actor(), reference)
-        problem, status = _stale_message(current, definition), 409
+        problem, status = stale_message(current, definition), 409
         form.version.data = str(current.version)
     if not transition.record:
         return render_case(cases.get_case(db(), actor(), reference), status=status, problem=problem)
@@ -406,125 +406,3 @@ def _render_action(found: Any, definition: WorkflowDefinition, transition: Trans
     to_label = dest.public_label if actor().is_state_user else dest.staff_label
     return render_template("web/case_action.html", case=found, definition=definition, transition=transition,
                            form=form, problem=problem, to_label=to_label), status
-
-
-# --- comments, feedback, assignment --------------------------------------------------------------
-
-@bp.post("/cases/<reference>/comments")
-def case_comment(reference: str) -> Any:
-    viewer = actor()
-    found = cases.get_case(db(), viewer, reference)
-    office = bool(viewer.roles & CASE_WORKERS)
-    if not office and not speaks_for_state(viewer, found):
-        raise Forbidden("only OHCHR staff and the requesting State may comment")
-    form = CommentForm()
-    if not office:
-        del form.visibility
-    if not form.validate() or (token := _token_or_400(form)) is None:
-        if form.csrf_token.errors or not form.form_token.data:
-            return bad_form_page()
-        return render_case(found, status=422, problem=_("The comment could not be added."),
-                           forms={"comment": form})
-    visibility = form.visibility.data if office else "state"
-
-    def work() -> str:
-        comments.add_comment(db(), actor(), clock_fn(), reference, form.body.data, visibility)
-        return url_for("web.case", reference=reference, _anchor="comments")
-
-    try:
-        return once.run_once(token, "web.case_comment", work)
-    except ValidationFailed as exc:
-        for name, messages in exc.errors.items():
-            target = form.body if name == "body" or not office else form.visibility
-            target.errors = list(target.errors or []) + [_(m) for m in messages]
-    return render_case(cases.get_case(db(), actor(), reference), status=422,
-                       problem=_("The comment could not be added."), forms={"comment": form})
-
-
-@bp.post("/cases/<reference>/feedback")
-def case_feedback(reference: str) -> Any:
-    viewer = actor()
-    found = cases.get_case(db(), viewer, reference)
-    if not speaks_for_state(viewer, found):
-        raise Forbidden("only the requesting State's focal points give feedback")
-    form = FeedbackForm()
-    if not form.validate() or (token := _token_or_400(form)) is None:
-        if form.csrf_token.errors or not form.form_token.data:
-            return bad_form_page()
-        return render_case(found, status=422, problem=_("The feedback could not be sent."),
-                           forms={"feedback": form})
-
-    def work() -> str:
-        comments.give_feedback(db(), actor(), clock_fn(), reference, form.body.data)
-        return url_for("web.case", reference=reference, _anchor="feedback")
-
-    try:
-        return once.run_once(token, "web.case_feedback", work)
-    except ValidationFailed as exc:
-        form.body.errors = [_(m) for messages in exc.errors.values() for m in messages]
-        return render_case(found, status=422, problem=_("The feedback could not be sent."),
-                           forms={"feedback": form})
-    except Conflict:
-        return render_case(cases.get_case(db(), actor(), reference), status=409,
-                           problem=_stale_message(found, cases.definition_of(db(), found)))
-
-
-@bp.post("/cases/<reference>/consent")
-def case_consent(reference: str) -> Any:
-    found = cases.get_case(db(), actor(), reference)
-    if not speaks_for_state(actor(), found):
-        raise Forbidden("only the requesting State's focal points may give or withdraw consent to publish")
-    form = ConsentForm()
-    if not form.validate() or (token := _token_or_400(form)) is None:
-        return bad_form_page()
-    if form.consent.data not in ("yes", "no"):
-        return bad_form_page()
-    expected = _version_of(form)
-
-    def work() -> str:
-        public_record.set_consent(db(), actor(), clock_fn(), reference, form.consent.data == "yes",
-                                  expected_version=expected if expected is not None else -1)
-        return url_for("web.case", reference=reference, _anchor="publication")
-
-    try:
-        return once.run_once(token, "web.case_consent", work)
-    except Conflict:
-        current = cases.get_case(db(), actor(), reference)
-        return render_case(current, status=409,
-                           problem=_stale_message(current, cases.definition_of(db(), current)))
-    except ValidationFailed:
-        return render_case(found, status=422, problem=_("The choice about publication was not saved."))
-
-
-@bp.post("/cases/<reference>/assignee")
-def case_assign(reference: str) -> Any:
-    viewer = actor()
-    found = cases.get_case(db(), viewer, reference)
-    if not viewer.roles & CASE_WORKERS:
-        raise Forbidden("only OHCHR reviewers, approvers and administrators may assign cases")
-    form = AssignForm()
-    form.assignee.choices = None  # checked by the service, which knows who may carry a case
-    if not form.validate() or (token := _token_or_400(form)) is None:
-        return bad_form_page()
-    raw = (form.assignee.data or "").strip()
-    assignee_id = whole_number(raw)
-    if raw and assignee_id is None:
-        form.assignee.errors = [_("Choose an officer from the list.")]
-        return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})
-    expected = _version_of(form)
-
-    def work() -> str:
-        assign(db(), actor(), clock_fn(), reference, assignee_id,
-               expected_version=expected if expected is not None else -1)
-        return url_for("web.case", reference=reference)
-
-    try:
-        return once.run_once(token, "web.case_assign", work)
-    except ValidationFailed as exc:
-        form.assignee.errors = [_(m) for messages in exc.errors.values() for m in messages]
-        return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})
-    except Conflict:
-        current = cases.get_case(db(), actor(), reference)
-        return render_case(current, status=409,
-                           problem=_stale_message(current, cases.definition_of(db(), current)))
-
