@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -499,3 +500,29 @@ class Document(Base):
     storage_name: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The State may publish a document with its request on the public record (never the office).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class PublicSnapshot(Base):
+    """Figures of the public record kept ready for its pages (filter counts, timeliness): one row a
+    kind, replaced whole by the scheduler and at once when a State's consent changes."""
+
+    __tablename__ = "public_snapshots"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class PublicFile(Base):
+    """An open-data file as last built by the scheduler. A change of consent deletes the files, so
+    that a withdrawn case is never served from one; until the next build they are made on request."""
+
+    __tablename__ = "public_files"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    media_type: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

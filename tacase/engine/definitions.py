@@ -19,14 +19,16 @@ import yaml
 from tacase.engine.casefields import COMMON_FIELDS, NEVER_PUBLIC
 from tacase.engine.fields import FieldSpec, parse_field_specs
 from tacase.engine.guards import GuardSpec, check_params
-from tacase.engine.roles import ROLES
+from tacase.engine.roles import ROLES, STAFF_ROLES
 
 _TRIGGER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 _TOP_KEYS = {"type", "version", "title", "description", "reference_prefix", "initial",
              "reminder_share", "fields", "states", "transitions", "public_fields"}
 _STATE_KEYS = {"staff_label", "public_label", "deadline", "office_clock", "editable_by_state",
-               "description", "record_label"}
+               "description", "record_label", "stage"}
+# The stages of the office's work that timeliness is published for, in the order a request meets them.
+STAGES = ("review", "decision", "delivery", "evaluation")
 _TRANSITION_KEYS = {"trigger", "from", "to", "roles", "guards", "record", "label", "description",
                     "comment_visible_to_state"}
 _DEADLINE_KEYS = {"working_days", "calendar_days", "remind_after_days", "party"}
@@ -60,6 +62,8 @@ class StateDef:
     description: str = ""
     # The status the public record shows (public_label speaks to the State: "Awaiting your reply").
     record_label: str = ""
+    # The stage of the office's work this state belongs to (STAGES), for published timeliness.
+    stage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,16 @@ class WorkflowDefinition:
         """What the transition records that the public record may show."""
         return tuple(spec for t in self.transitions if t.trigger == trigger
                      for spec in t.record if spec.public)
+
+    def stage_states(self) -> dict[str, str]:
+        """Each state that belongs to a stage of the office's work, with its stage."""
+        return {name: state.stage for name, state in self.states.items() if state.stage}
+
+    def office_triggers(self) -> tuple[str, ...]:
+        """The transitions the office fires; a step another party ends (a withdrawal) is not the
+        office's to count as done."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions
+                                   if STAFF_ROLES.intersection(t.roles)))
 
     def final_states(self) -> tuple[str, ...]:
         sources = {s for t in self.transitions for s in t.sources}
@@ -286,11 +300,17 @@ def _parse_states(raw: Any, p: _Problems) -> dict[str, StateDef]:
         record_label = decl.get("record_label")
         if record_label is not None and not _label(record_label):
             p.add(f"{where}: record_label must be a non-empty text")
+        stage = decl.get("stage")
+        if stage is not None and stage not in STAGES:
+            p.add(f"{where}: stage must be one of {', '.join(STAGES)}")
+            stage = None
+        if stage is not None and clock == "paused":
+            p.add(f"{where}: a state where the office's clock is paused belongs to no stage")
         states[name] = StateDef(
             name=name, staff_label=staff or name, public_label=public or name, deadline=deadline,
             office_clock_paused=clock == "paused", editable_by_state=editable is True,
             description=str(decl.get("description") or ""),
-            record_label=_label(record_label) or public or name,
+            record_label=_label(record_label) or public or name, stage=stage,
         )
     return states
 
