@@ -79,6 +79,25 @@ class BusinessCalendar:
             wall = midnight
         raise ValueError("no working days found in the calendar")
 
+    def subtract(self, end: dt.datetime, seconds: float) -> dt.datetime:
+        """The latest instant from which `seconds` of business time have passed by `end`: how far
+        back "five working days ago" reaches."""
+        _require_aware(end)
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        wall = self._local(end)
+        left = dt.timedelta(seconds=seconds)
+        for _ in range(20000):
+            day_start = dt.datetime.combine(wall.date(), dt.time())
+            if day_start == wall:  # at midnight, the day before is the one to count back through
+                day_start -= dt.timedelta(days=1)
+            if self.is_working_day(day_start.date()):
+                if left <= wall - day_start:
+                    return self._utc(wall - left)
+                left -= wall - day_start
+            wall = day_start
+        raise ValueError("no working days found in the calendar")
+
     def elapsed(self, start: dt.datetime, end: dt.datetime, *, working: bool = True) -> float:
         """Business seconds between two instants (negative when `end` is before `start`)."""
         _require_aware(start)

@@ -246,3 +246,17 @@ def test_calendar_elapsed_inverts_add_into_the_skipped_hour(calendar: BusinessCa
     start = local(2026, 3, 28, 2, 30)
     end = calendar.add(start, DAY, working=False)
     assert calendar.elapsed(start, end, working=False) == DAY
+
+
+@PROPERTY
+@given(end=instants, seconds=budgets)
+def test_subtract_reaches_back_exactly_that_much_working_time(end: dt.datetime, seconds: float) -> None:
+    calendar = BusinessCalendar("CH-GE", "Europe/Zurich")
+    start = calendar.subtract(end, seconds)
+    assert start <= end
+    assert calendar.elapsed(start, end) == pytest.approx(seconds, abs=1e-6)
+
+
+def test_five_working_days_before_a_monday_morning_is_the_monday_before(calendar: BusinessCalendar) -> None:
+    monday = local(2026, 3, 9, 10)
+    assert calendar.subtract(monday, 5 * DAY) == local(2026, 3, 2, 10)
