@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,15 +203,25 @@ def list_documents(session: Session, actor: Actor, reference: str) -> list[Docum
     return list(session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id)))
 
 
+def _document_of(session: Session, case: Case, document_id: int) -> Document:
+    document = session.scalar(select(Document).where(Document.case_id == case.id,
+                                                      Document.id == document_id))
+    if document is None:
+        raise NotFound(f"document {document_id} not found in case {case.reference}")
+    return document
+
+
+def open_stored(directory: Path, document: Document) -> BinaryIO:
+    """An open handle on a document's bytes; a missing file is a server fault (500)."""
+    return (directory / document.storage_name).open("rb")
+
+
 def open_document(session: Session, actor: Actor, clock: Clock, reference: str, document_id: int,
                   directory: Path) -> tuple[Document, BinaryIO]:
     """The document and an open handle on its bytes, the download recorded in the audit log."""
     case = get_case(session, actor, reference)
-    document = session.scalar(select(Document).where(Document.case_id == case.id,
-                                                      Document.id == document_id))
-    if document is None:
-        raise NotFound(f"document {document_id} not found in case {reference}")
-    handle = (directory / document.storage_name).open("rb")  # a missing file is a server fault: 500
+    document = _document_of(session, case, document_id)
+    handle = open_stored(directory, document)
     try:
         audit_log.record(session, actor, clock(), "document.downloaded", case, {
             "document_id": document.id, "filename": document.filename, "sha256": document.sha256,
@@ -220,3 +230,23 @@ def open_document(session: Session, actor: Actor, clock: Clock, reference: str, 
         handle.close()
         raise
     return document, handle
+
+
+def set_publication(session: Session, actor: Actor, clock: Clock, reference: str, document_id: int,
+                    public: Any) -> Document:
+    """Publish one of the case's documents with the request, or stop publishing it; only the
+    requesting State's focal points may (never the office). A published document is on the public
+    record only while the case is (see public_record). Setting what is already so records nothing."""
+    if not isinstance(public, bool):
+        raise ValidationFailed({"public": ["must be true or false"]})
+    case = get_case(session, actor, reference)
+    if not speaks_for_state(actor, case):
+        raise Forbidden("only the requesting State's focal points may publish its documents")
+    document = _document_of(session, case, document_id)
+    if document.public == public:
+        return document
+    document.public = public
+    session.flush()
+    audit_log.record(session, actor, clock(), "document.published" if public else "document.unpublished",
+                     case, {"document_id": document.id, "filename": document.filename})
+    return document

@@ -4,8 +4,9 @@ requests whose State consents to publication.
 A case is published while its State consents and only once it has been submitted (never a draft);
 the consent is read on every request, so a withdrawal takes the case off every public answer at
 once. What a published case shows is chosen field by field in its workflow file (`public_fields`,
-`public: true`); people's names and addresses, the office's assessments, comments and documents are
-never among it. Every value here passes through `public_view`, the one place that decides.
+`public: true`); people's names and addresses, the office's assessments and comments are never among
+it, nor are documents but those the State itself marks public. Every value here passes through
+`public_view`, the one place that decides.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, selectinload
 
-from tacase.db.models import Case, CaseTransition
+from tacase.db.models import Case, CaseTransition, Document
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.reference import requesting_state
 from tacase.services import audit_log
@@ -87,7 +88,9 @@ def published_cases(session: Session, flt: PublicFilter, *, page: int = 1, per_p
         .offset((page - 1) * per_page).limit(per_page + 1)).all())
     shown = cases[:per_page]
     steps = _steps(session, [c.id for c in shown])
-    items = [public_view(c, definition_of(session, c), steps.get(c.id, [])) for c in shown]
+    documents = _public_documents(session, [c.id for c in shown])
+    items = [public_view(c, definition_of(session, c), steps.get(c.id, []), documents.get(c.id, []))
+             for c in shown]
     return PublicPage(items=items, page=page, per_page=per_page, has_next=len(cases) > per_page)
 
 
@@ -98,7 +101,8 @@ def published_case(session: Session, reference: str) -> dict[str, Any]:
         case = session.scalar(select(Case).where(Case.reference == reference, published()))
     if case is None:
         raise NotFound(f"no published request {reference}")
-    return public_view(case, definition_of(session, case), _steps(session, [case.id]).get(case.id, []))
+    return public_view(case, definition_of(session, case), _steps(session, [case.id]).get(case.id, []),
+                       _public_documents(session, [case.id]).get(case.id, []))
 
 
 def _steps(session: Session, case_ids: Sequence[int]) -> dict[int, list[CaseTransition]]:
@@ -111,10 +115,38 @@ def _steps(session: Session, case_ids: Sequence[int]) -> dict[int, list[CaseTran
     return found
 
 
-def public_view(case: Case, definition: WorkflowDefinition,
-                steps: Sequence[CaseTransition]) -> dict[str, Any]:
+def _public_documents(session: Session, case_ids: Sequence[int]) -> dict[int, list[Document]]:
+    """The documents their State marked public, oldest first, by case."""
+    if not case_ids:
+        return {}
+    found: dict[int, list[Document]] = {}
+    for document in session.scalars(select(Document).where(Document.case_id.in_(case_ids), Document.public)
+                                    .order_by(Document.case_id, Document.id)):
+        found.setdefault(document.case_id, []).append(document)
+    return found
+
+
+def public_document(session: Session, reference: Any, document_id: int) -> Document:
+    """A document anyone may download: marked public by its State, of a published case. Anything
+    else (no such document, not public, a case not or no longer published) is one NotFound."""
+    document = None
+    if isinstance(reference, str) and len(reference) <= 32:
+        document = session.scalar(select(Document).join(Case, Case.id == Document.case_id).where(
+            Case.reference == reference, published(), Document.id == document_id, Document.public))
+    if document is None:
+        raise NotFound("no published document here")
+    return document
+
+
+def document_path(reference: str, document_id: int) -> str:
+    """Where the public downloads a published document (tacase.web.views.public_documents)."""
+    return f"/public/record/{reference}/documents/{document_id}"
+
+
+def public_view(case: Case, definition: WorkflowDefinition, steps: Sequence[CaseTransition],
+                documents: Sequence[Document] = ()) -> dict[str, Any]:
     """All that the public may know of a published case. Values stay Python values (dates,
-    Decimals); the answer's format is the caller's."""
+    Decimals); the answer's format is the caller's. `documents` are those the State marked public."""
     state = requesting_state(case.state_code)
     values = field_values(case, definition)
     fields = {name: values[name] for name in definition.public_fields()
@@ -131,6 +163,8 @@ def public_view(case: Case, definition: WorkflowDefinition,
         "stages": _stages(definition, steps),
         "fields": fields,
         "records": _records(definition, steps),
+        "documents": [{"id": d.id, "name": d.filename, "content_type": d.content_type, "size": d.size,
+                       "url": document_path(case.reference, d.id)} for d in documents if d.public],
     }
 
 

@@ -34,4 +34,6 @@ ENTRIES: dict[tuple[str, str], Check] = {
     (f"{CASE}/documents", "POST"): req(STATE_AND_OFFICE_POSTS, reference="{case}"),
     (f"{CASE}/documents/<int:document_id>", "GET"): req(CASE_PAGE, reference="{case}",
                                                          document_id="{document_id}"),
+    (f"{CASE}/documents/<int:document_id>/publication", "POST"): req(
+        OWN_STATE_POSTS, reference="{case}", document_id="{document_id}", body={"public": "yes"}),
 }

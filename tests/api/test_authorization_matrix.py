@@ -117,6 +117,9 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("/public/record/<reference>", "GET"): req((404,) * 7, reference="{case}"),
     ("/public/states/<code>", "GET"): req(OPEN, code="FJI"),
     ("/public/feed.atom", "GET"): req(OPEN),
+    # A document is public only when its State published it with a published request.
+    ("/public/record/<reference>/documents/<int:document_id>", "GET"): req(
+        (404,) * 7, reference="{case}", document_id="{document_id}"),
     (f"{CASE}/comments", "GET"): req(CASE_READ, reference="{case}"),
     (f"{CASE}/comments", "POST"): req((401, 201, 404, 201, 201, 403, 201), reference="{new_case}",
                                       body={"body": "A question on the budget", "visibility": "state"}),
@@ -126,6 +129,10 @@ MATRIX: dict[tuple[str, str], Check] = {
                                        files={"file": (PDF, "matrix.pdf")}),
     (f"{CASE}/documents/<int:document_id>", "GET"): req(CASE_READ, reference="{case}",
                                                          document_id="{document_id}"),
+    # Publishing one with the request: the requesting State's focal points only, never the office.
+    (f"{CASE}/documents/<int:document_id>/publication", "PUT"): req(
+        (401, 200, 404, 403, 403, 403, 403), reference="{case}", document_id="{document_id}",
+        body={"public": False}),
     # --- notifications and mail preferences: each user their own ----------------------------
     (f"{API}/notifications", "GET"): req(SIGNED_IN),
     # Another user's notification is unknown to everyone else, administrators included.

@@ -4,8 +4,9 @@ A unique marker is planted in every place that is not public, on cases whose Sta
 cases whose State does not: the fields the workflow files keep inside, what each step records
 (assessments, questions, conditions, findings), comments, documents' names, people's names and
 e-mail addresses. Then every GET route under the public prefixes, found from the URL map (a new
-public route is covered without editing this test), is fetched for every case, and no answer may
-hold a marker, a staff label or a cookie.
+public route is covered without editing this test), is fetched for every case (and every document),
+and no answer may hold a marker, a staff label or a cookie. One document, named without a marker,
+is published by its State on a published case: it alone may be served.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def addresses(rule: str, values: dict[str, list[str]]) -> list[str]:
 def planted(world, client):
     mark = Markers()
     people = {}
+    documents: list[int] = []
     for role, state in ((FOCAL, "FJI"), (FOCAL, "WSM"), ("reviewer", None), ("approver", None)):
         account = world.account(role, state=state, email=f"{mark(f'{role} e-mail')}@example.org")
         with world.sessions() as s:
@@ -93,7 +95,9 @@ def planted(world, client):
             r = client.post(f"{API}/cases/{ref}/comments", headers=account.auth,
                             json={"body": mark(f"{visibility} comment"), "visibility": visibility})
             assert r.status_code == 201, r.get_json()
-        assert upload(client, account, ref, PDF, f"{mark('document name')}.pdf").status_code == 201
+        r = upload(client, account, ref, PDF, f"{mark('document name')}.pdf")
+        assert r.status_code == 201
+        documents.append(r.get_json()["id"])
 
     def through_evaluation(focal, ref: str) -> None:
         fire(focal, ref, "submit")
@@ -111,6 +115,14 @@ def planted(world, client):
     published, withheld = case(fiji, consent=True), case(fiji, consent=False)
     through_evaluation(fiji, published)
     through_evaluation(fiji, withheld)
+    for ref in (published, withheld):  # published by the State; on the record with `published` alone
+        r = upload(client, fiji, ref, PDF, "Workshop agenda.pdf")
+        assert r.status_code == 201
+        documents.append(r.get_json()["id"])
+        r = client.put(f"{API}/cases/{ref}/documents/{documents[-1]}/publication", json={"public": True},
+                       headers=fiji.auth)
+        assert r.status_code == 200
+    shown_document = documents[-2]
     rejected = case(samoa, consent=True)
     fire(samoa, rejected, "submit")
     fire(reviewer, rejected, "review", assessment=mark("assessment"), recommendation="reject")
@@ -125,6 +137,7 @@ def planted(world, client):
     r = client.put(f"{API}/cases/{once_published}/consent", json={"consent": False}, headers=samoa.auth)
     assert r.status_code == 200
     return {"markers": mark, "published": [published, rejected, withdrawn],
+            "documents": documents, "shown_document": shown_document,
             "references": [published, withheld, rejected, withdrawn, draft, once_published],
             "unpublished": [withheld, draft, once_published]}
 
@@ -134,15 +147,21 @@ STAFF_LABELS = ("Screening and review", "Reviewed, awaiting decision", "Approved
 
 
 def test_no_public_answer_holds_anything_not_published(client, planted):
-    values = {"reference": planted["references"] + ["UPR-2026-9999"], "code": ["FJI", "WSM"]}
-    fetched = 0
+    values = {"reference": planted["references"] + ["UPR-2026-9999"], "code": ["FJI", "WSM"],
+              "document_id": [str(i) for i in planted["documents"]] + ["999999"],
+              "name": ["stages", "monthly", "nothing"]}
+    fetched, served = 0, set()
     for rule in public_rules(client.application):
         for address in addresses(rule, values):
             for query in ({}, {"per_page": "100"}):
                 response = client.get(address, query_string=query)
                 assert response.status_code < 500, address
                 assert "Set-Cookie" not in response.headers, address
+                if "document_id" in rule and response.status_code == 200:
+                    served.add(address)
+                assert "leakmark" not in response.headers.get("Content-Disposition", ""), address
                 text = response.get_data(as_text=True)
+                response.close()  # a document is sent from an open file
                 leaked = {where for marker, where in planted["markers"].items() if marker in text}
                 assert not leaked, f"{address} shows {sorted(leaked)}"
                 assert not [label for label in STAFF_LABELS if label in text], address
@@ -150,6 +169,7 @@ def test_no_public_answer_holds_anything_not_published(client, planted):
                     assert ref in address or ref not in text, f"{address} names the unpublished {ref}"
                 fetched += 1
     assert fetched >= 4
+    assert served == {f"/public/record/{planted['published'][0]}/documents/{planted['shown_document']}"}
     listing = client.get(f"{API}/public/cases", query_string={"per_page": "100"}).get_data(as_text=True)
     assert all(ref in listing for ref in planted["published"])  # the test would pass on an empty record
     assert "Published summary" in client.get(f"{API}/public/cases/{planted['published'][0]}").get_data(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tacase.db.models import AuditEvent, Case, Comment
@@ -449,3 +450,80 @@ def test_the_form_says_what_consent_publishes(client, seeded):
     sign_in(client, seeded.fiji)
     html = text(client.get(f"/cases/{seeded.fiji_draft}/edit"))
     assert "If you agree, anyone can read these on the public record once the request is sent: Title," in html
+
+
+def _publication_form(html: str, reference: str) -> tuple[str, dict[str, str]]:
+    """The first document's publication form on a case page: its address and what it sends."""
+    found = re.search(rf'action="(/cases/{reference}/documents/\d+/publication)"(.*?)</form>', html, re.S)
+    form = found.group(2)
+    return found.group(1), {"csrf_token": CSRF.search(form).group(1),
+                            "form_token": TOKEN.search(form).group(1),
+                            "public": re.search(r'name="public" type="hidden" value="(\w+)"', form).group(1)}
+
+
+def test_the_state_publishes_a_document_with_the_request(app, client, seeded, api_clock):
+    sign_in(client, seeded.fiji)
+    ref = seeded.fiji_returned
+    assert upload(client, ref, PDF, "Workshop agenda.pdf").status_code == 303
+    page = text(client.get(f"/cases/{ref}"))
+    assert "Not published" in page and "only while you agree to publish the request" in page
+    action, data = _publication_form(page, ref)
+    assert data["public"] == "yes" and "Publish with the request" in page
+    response = client.post(action, data=data)
+    assert response.status_code == 303, text(response)
+    assert response.headers["Location"].endswith("#documents")
+    page = text(client.get(response.headers["Location"]))
+    assert "“Workshop agenda.pdf” is published with the request." in page
+    assert "Published with the request" in page and "Stop publishing" in page
+    assert client.post(action, data=data).status_code == 303  # the same form again does nothing more
+    public_page = app.test_client()
+    assert public_page.get(f"/public/record/{ref}").status_code == 404  # the State has not consented
+    response = post_form(client, f"/cases/{ref}/consent", {"consent": "yes", "version": _version(page)},
+                         page=f"/cases/{ref}", form_index=_form_index(client, ref, "consent"))
+    assert response.status_code == 303
+    shown = text(public_page.get(f"/public/record/{ref}"))
+    link = re.search(rf'href="(/public/record/{ref}/documents/\d+)"', shown).group(1)
+    assert "Workshop agenda.pdf" in shown and f"PDF, {len(PDF)} bytes" in shown
+    download = public_page.get(link)
+    assert download.status_code == 200 and download.data == PDF and "Set-Cookie" not in download.headers
+    download.close()
+
+    action, data = _publication_form(text(client.get(f"/cases/{ref}")), ref)
+    assert data["public"] == "no"
+    page = text(client.get(client.post(action, data=data).headers["Location"]))
+    assert "“Workshop agenda.pdf” is no longer published." in page and "Publish with the request" in page
+    assert "Workshop agenda.pdf" not in text(public_page.get(f"/public/record/{ref}"))
+    assert public_page.get(link).status_code == 404
+    with app.extensions["tacase"]["sessions"]() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("document.%published"))
+                            .order_by(AuditEvent.seq)).all()
+    assert actions == ["document.published", "document.unpublished"]
+
+
+def test_the_office_sees_what_is_published_and_cannot_change_it(app, seeded, api_clock):
+    fiji, reviewer = app.test_client(), app.test_client()
+    sign_in(fiji, seeded.fiji)
+    ref = seeded.fiji_returned
+    assert upload(fiji, ref, PDF, "Workshop agenda.pdf").status_code == 303
+    action, data = _publication_form(text(fiji.get(f"/cases/{ref}")), ref)
+    assert fiji.post(action, data=data).status_code == 303
+    as_staff(reviewer, seeded.reviewer, api_clock)
+    page = text(reviewer.get(f"/cases/{ref}"))
+    assert "Published with the request" in page and "The State chooses which documents" in page
+    assert "Document published with the request" in page  # the history says it in words
+    assert "/publication" not in page and "Stop publishing" not in page
+    assert reviewer.post(action, data={"public": "no"}).status_code == 403
+    samoa = app.test_client()
+    sign_in(samoa, seeded.samoa)
+    assert samoa.post(action, data={"public": "no"}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "YES"])
+def test_a_publication_form_with_another_value_is_refused(client, seeded, value):
+    sign_in(client, seeded.fiji)
+    ref = seeded.fiji_returned
+    upload(client, ref, PDF, "Workshop agenda.pdf")
+    action, data = _publication_form(text(client.get(f"/cases/{ref}")), ref)
+    assert client.post(action, data={**data, "public": value}).status_code == 400
+    assert client.post(action.replace("/documents/", "/documents/9"), data=data).status_code == 404
+    assert "Not published" in text(client.get(f"/cases/{ref}"))

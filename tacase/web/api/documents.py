@@ -1,4 +1,4 @@
-"""Documents of a case: upload, list and download."""
+"""Documents of a case: upload, list, download, and the State's choice to publish one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from marshmallow import fields as ma
 from tacase.db.models import DOCUMENT_TYPES, Document
 from tacase.services import documents as service
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
+from tacase.web.api.fields import StrictBoolean
 from tacase.web.api.schemas import MAX_ID
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.context import commit as commit_request
@@ -53,6 +54,14 @@ class DocumentSchema(Schema):
     sha256 = ma.String(metadata={"description": "SHA-256 of the bytes, hexadecimal"})
     uploaded_by_id = ma.Integer(allow_none=True, metadata={"description": "hidden from State users"})
     created_at = ma.DateTime()
+    public = ma.Boolean(metadata={"description": "published by the State with the request: on the public "
+                                                 "record while the State consents to publish the request"})
+
+
+class PublicationSchema(Schema):
+    public = StrictBoolean(required=True, metadata={
+        "description": "true: published with the request (shown on the public record while the State "
+                       "consents to publish it); false: not published"})
 
 
 def _json(document: Document, reference: str) -> dict[str, Any]:
@@ -61,7 +70,7 @@ def _json(document: Document, reference: str) -> dict[str, Any]:
         "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
         # As with a case's assignee: States see what the office sends, not who in it sent it.
         "uploaded_by_id": None if actor().is_state_user else document.uploaded_by_id,
-        "created_at": document.created_at,
+        "created_at": document.created_at, "public": document.public,
     }
 
 
@@ -141,10 +150,35 @@ def send_document(reference: str, document_id: int) -> Response:
     except BaseException:
         handle.close()
         raise
+    response = attachment(document, handle)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def attachment(document: Document, handle: Any) -> Response:
+    """A document's bytes from an open handle: always an attachment with a safe name, of the type its
+    content showed, never sniffed. How long it may be kept is the caller's to say."""
     response = send_file(handle, mimetype=document.content_type, conditional=False, etag=False,
                          max_age=0)
     response.content_length = document.size
     response.headers["Content-Disposition"] = content_disposition(document.filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@blp.put(f"/<reference>/documents/<int(max={MAX_ID}):document_id>/publication")
+@blp.arguments(PublicationSchema)
+@blp.response(200, DocumentSchema)
+@errors(blp, 401, 403, 404, 413, 422)
+@blp.doc(summary="Publish a document with the request, or stop publishing it (the State's focal points only)",
+         description=(
+             "A published document is listed on the public record and downloadable by anyone while the "
+             "State consents to publish the request and once the request is sent; withdrawing the "
+             "consent or stopping publication takes it off at once. OHCHR staff and other States "
+             "cannot publish (403; another State's case is 404). Setting what is already so changes "
+             "nothing; a change is recorded in the audit log."))
+def set_publication(args: dict[str, Any], reference: str, document_id: int):
+    document = service.set_publication(db(), actor(), clock_fn(), reference, document_id, args["public"])
+    out = _json(document, reference)
+    commit_request()
+    return out

@@ -417,6 +417,14 @@ class PublicRecordSchema(Schema):
     value_labels = ma.Dict(keys=ma.String(), values=ma.String())
 
 
+class PublicDocumentSchema(Schema):
+    id = ma.Integer()
+    name = ma.String()
+    content_type = ma.String(metadata={"description": "the type its content shows"})
+    size = ma.Integer(metadata={"description": "bytes"})
+    url = ma.String(metadata={"description": "where anyone downloads it: a path on this site"})
+
+
 class PublicCaseSchema(Schema):
     reference = ma.String()
     type = ma.String()
@@ -433,6 +441,8 @@ class PublicCaseSchema(Schema):
     records = ma.List(ma.Nested(PublicRecordSchema), metadata={
         "description": "what the steps recorded that is public: the amount approved, the dates of "
                        "delivery, the evaluation's summary"})
+    documents = ma.List(ma.Nested(PublicDocumentSchema), metadata={
+        "description": "the documents the State published with the request, oldest first"})
 
 
 class PublicPageSchema(Schema):

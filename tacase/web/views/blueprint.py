@@ -73,8 +73,10 @@ MFA_SETUP_PAGES = frozenset({"web.sign_out", "web.mfa_setup"})
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
-    # Pages show cases and who is signed in: never kept by a browser or a proxy.
-    response.headers["Cache-Control"] = "no-store"
+    # Pages show cases and who is signed in: never kept by a browser or a proxy. A public answer
+    # that is the same for everyone (a published document) says itself how long it may be kept.
+    if not response.cache_control.public:
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Vary", "Cookie, Accept-Language")
     return response
 

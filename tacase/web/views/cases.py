@@ -56,6 +56,7 @@ from tacase.web.views.forms import (
     ConsentForm,
     FeedbackForm,
     OnceForm,
+    PublicationForm,
     UploadForm,
     whole_number,
 )
@@ -179,6 +180,10 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         consent_form = forms.get("consent") or _fresh(ConsentForm(formdata=None))
         consent_form.consent.data = "no" if case.consent_to_publish else "yes"
         consent_form.version.data = str(case.version)
+    publication_forms: dict[int, PublicationForm] = {}  # the State publishes a document, or stops
+    for document in document_rows if state_user else ():
+        publication_forms[document.id] = form = _fresh(PublicationForm(formdata=None))
+        form.public.data = "no" if document.public else "yes"
     feedback_form = None
     if state_user and comments.awaits_feedback(session, case):
         feedback_form = forms.get("feedback") or _fresh(FeedbackForm(formdata=None))
@@ -193,6 +198,7 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         state_user=state_user, for_state=viewer.is_state_user, awaiting=_awaiting_state(case, definition),
         comment_form=comment_form, assign_form=assign_form, upload_form=upload_form,
         feedback_form=feedback_form, max_upload=upload_limit(), consent_form=consent_form,
+        publication_forms=publication_forms,
         public_fields=[labels[name] for name in definition.public_fields() if name in labels],
         sent=case.submitted_at is not None,
         assignee=names.get(case.assignee_id) if case.assignee_id else None,

@@ -110,5 +110,12 @@ class ConsentForm(OnceForm):
     version = HiddenField()
 
 
+class PublicationForm(OnceForm):
+    """The State's choice to publish a document with the request: `public` is "yes" or "no", the
+    opposite of what is so when the page was read."""
+
+    public = HiddenField()
+
+
 class UploadForm(OnceForm):
     file = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to upload."))])

@@ -71,6 +71,8 @@ ACTION_TEXT = {
     "comment.added": _l("Comment"),
     "document.uploaded": _l("Document added"),
     "document.downloaded": _l("Document downloaded"),
+    "document.published": _l("Document published with the request"),
+    "document.unpublished": _l("Document no longer published"),
     "deadline.reminder": _l("Reminder sent"),
     "deadline.overdue": _l("Marked overdue"),
     "deadline.escalation": _l("Escalated to the approvers"),
@@ -111,7 +113,8 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
                 elif data.get("visibility") == "internal":
                     title = gettext("Internal comment")
                 details.append(("", data.get("body", "")))
-            elif action in ("document.uploaded", "document.downloaded"):
+            elif action in ("document.uploaded", "document.downloaded", "document.published",
+                            "document.unpublished"):
                 details.append((gettext("File"), data.get("filename", "")))
             elif action == "case.assigned" and people is not None:
                 details.append((gettext("Assigned to"), people.get(data.get("to"), gettext("nobody"))))

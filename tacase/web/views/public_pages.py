@@ -21,7 +21,7 @@ from tacase.web.context import clock, db, ext, runtime
 from tacase.web.i18n import WEB_LOCALES, state_name
 from tacase.web.views.blueprint import bp
 from tacase.web.views.case_forms import field_labels, humanise
-from tacase.web.views.present import show_value
+from tacase.web.views.present import DOCUMENT_KINDS, file_size, show_value
 
 PER_PAGE = 25
 FILTERS = ("state", "type", "fund", "status", "year")
@@ -96,6 +96,10 @@ def _shown(item: dict[str, Any]) -> dict[str, Any]:
         "records": [{"label": _(r["label"]), "on": day(r["on"]),
                      "shown": [(_(r["value_labels"][n]), _readable(v)) for n, v in r["values"].items()]}
                     for r in item["records"]],
+        "documents": [{"name": d["name"], "kind": DOCUMENT_KINDS.get(d["content_type"], _("File")),
+                       "size": file_size(d["size"]), "url": url_for(
+                           "web.public_document", reference=item["reference"], document_id=d["id"])}
+                      for d in item.get("documents", ())],
     }
 
 
