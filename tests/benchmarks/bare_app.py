@@ -12,6 +12,12 @@ read, the reference counter, the rows, the notifications, the audit event under 
 the bounded total, the page, the flags of its steps), and nothing else: no ORM, no validation, no
 workflow engine, no links or labels in the answer. tacase against the floor is what its
 code costs; the floor against the ceiling is what the work itself costs.
+
+The public record's ceiling (bench_public): without sign-in, the same rows as tacase's public
+answers read, rendered by a Jinja page (/public/record, /public/record/<ref>, /public/statistics)
+or as JSON (/public/api/cases, /public/api/cases/<ref>, /public/api/statistics): 25 published
+cases, newest first; one published case and its steps; one snapshot row (?name=, by default
+"timeliness").
 """
 
 from __future__ import annotations
@@ -70,6 +76,34 @@ _QUEUE = text("""SELECT id, reference, type, state_code, status, title, assignee
 _STEP_EVENTS = text("""SELECT e.case_id, e.kind, e.at FROM deadline_events e
     JOIN unnest(CAST(:ids AS integer[]), CAST(:started AS timestamptz[])) AS s(case_id, started)
     ON e.case_id = s.case_id AND e.step_started_at = s.started""")
+_PUBLISHED = "consent_to_publish AND submitted_at IS NOT NULL"  # the published-cases indexes' condition
+_PUBLIC_PAGE = text(f"""SELECT reference, type, state_code, status, title, submitted_at, closed_at
+    FROM cases WHERE {_PUBLISHED} ORDER BY submitted_at DESC, id DESC LIMIT 25""")
+_PUBLIC_CASE = text(f"""SELECT id, reference, type, state_code, status, title, objectives, activities,
+    submitted_at, closed_at FROM cases WHERE reference = :reference AND {_PUBLISHED}""")
+_PUBLIC_STEPS = text("""SELECT trigger, from_state, to_state, at, record FROM case_transitions
+    WHERE case_id = :id ORDER BY at, id""")
+_SNAPSHOT = text("SELECT name, built_at, body FROM public_snapshots WHERE name = :name")
+_LAYOUT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><header><h1>{{ title }}</h1></header><main>{% block main %}{% endblock %}</main></body></html>"""
+_RECORD_HTML = _LAYOUT.replace("{% block main %}{% endblock %}", """<table>
+{% for c in rows %}<tr><td><a href="/public/record/{{ c.reference }}">{{ c.reference }}</a></td>
+<td>{{ c.title }}</td><td>{{ c.state_code }}</td><td>{{ c.type }}</td><td>{{ c.status }}</td>
+<td>{{ c.submitted_at.date() }}</td><td>{{ c.closed_at.date() if c.closed_at else "" }}</td></tr>
+{% endfor %}</table>""")
+_CASE_HTML = _LAYOUT.replace("{% block main %}{% endblock %}", """<dl>
+<dt>Reference</dt><dd>{{ case.reference }}</dd><dt>State</dt><dd>{{ case.state_code }}</dd>
+<dt>Status</dt><dd>{{ case.status }}</dd><dt>Objectives</dt><dd>{{ case.objectives }}</dd>
+<dt>Activities</dt><dd>{{ case.activities }}</dd>
+<dt>Submitted</dt><dd>{{ case.submitted_at.date() }}</dd></dl>
+<ol>{% for s in steps %}<li>{{ s.to_state }} on {{ s.at.date() }}
+{% for k, v in s.record.items() %}<span>{{ k }}: {{ v }}</span>{% endfor %}</li>{% endfor %}</ol>""")
+_STATISTICS_HTML = _LAYOUT.replace("{% block main %}{% endblock %}", """{% macro show(value) -%}
+{% if value is mapping %}<table>{% for k, v in value.items() %}<tr><th>{{ k }}</th><td>{{ show(v) }}</td></tr>
+{% endfor %}</table>{% elif value is iterable and value is not string %}<ul>{% for v in value %}
+<li>{{ show(v) }}</li>{% endfor %}</ul>{% else %}{{ value }}{% endif %}
+{%- endmacro %}<p>As of {{ row.built_at if row else "never" }}</p>{{ show(row.body if row else {}) }}""")
+
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _HEAD = text("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
 _APPEND = text("""INSERT INTO audit_events (seq, at, actor_id, action, case_id, prev_hash, hash, body)
@@ -176,7 +210,57 @@ def create(url: str) -> Flask:
                   "flags": flags.get(r.id, {})} for r in found]
         return jsonify({"items": items, "total": total})
 
+    # Compiled once, as Flask's template loader caches a page's template.
+    record_html, case_html, statistics_html = (app.jinja_env.from_string(source) for source in (
+        _RECORD_HTML, _CASE_HTML, _STATISTICS_HTML))
+
+    @app.get("/public/record")
+    def public_record_page():
+        with engine.connect() as conn:
+            found = conn.execute(_PUBLIC_PAGE).all()
+        return record_html.render(title="Record of cooperation", rows=found)
+
+    @app.get("/public/api/cases")
+    def public_cases():
+        with engine.connect() as conn:
+            found = conn.execute(_PUBLIC_PAGE).all()
+        return jsonify({"items": [_plain_row(r) for r in found], "page": 1})
+
+    def published(reference: str):
+        with engine.connect() as conn:
+            case = conn.execute(_PUBLIC_CASE, {"reference": reference}).first()
+            if case is None:
+                abort(404)
+            return case, conn.execute(_PUBLIC_STEPS, {"id": case.id}).all()
+
+    @app.get("/public/record/<reference>")
+    def public_case_page(reference: str):
+        case, steps = published(reference)
+        return case_html.render(title=case.title, case=case, steps=steps)
+
+    @app.get("/public/api/cases/<reference>")
+    def public_case(reference: str):
+        case, steps = published(reference)
+        return jsonify({**_plain_row(case), "steps": [_plain_row(s) for s in steps]})
+
+    def snapshot():
+        with engine.connect() as conn:
+            return conn.execute(_SNAPSHOT, {"name": request.args.get("name", "timeliness")}).first()
+
+    @app.get("/public/statistics")
+    def public_statistics_page():
+        return statistics_html.render(title="Processing times", row=snapshot())
+
+    @app.get("/public/api/statistics")
+    def public_statistics():
+        row = snapshot()
+        return jsonify({"built_at": row.built_at.isoformat(), **row.body} if row else {})
+
     return app
+
+
+def _plain_row(row) -> dict:
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row._mapping.items()}
 
 
 def make_table(url: str) -> None:

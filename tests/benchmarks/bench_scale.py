@@ -53,8 +53,10 @@ LIST_CASES, RESERVE_PREFIX, FLOOR_PREFIX, SWEEP_PREFIX = "L", "T", "F", "S"
 # --- servers ----------------------------------------------------------------------------------------
 
 @contextmanager
-def servers(url: str, tacase_port: int, bare_port: int, log_dir: Path):
-    env = {**os.environ, "TACASE_CONFIG": "production", "TACASE_DATABASE_URL": url,
+def servers(url: str, tacase_port: int, bare_port: int, log_dir: Path,
+            extra_env: dict[str, str] | None = None):
+    """tacase and the bare app under gunicorn, 2 workers each; `extra_env` adds settings."""
+    env = {**os.environ, **(extra_env or {}), "TACASE_CONFIG": "production", "TACASE_DATABASE_URL": url,
            "TACASE_SECRET_KEY": secrets.token_hex(32), "TACASE_DOCUMENTS_DIR": str(log_dir / "documents"),
            "BARE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     commands = {
@@ -101,7 +103,8 @@ def workers_rss_mb(master: subprocess.Popen) -> float:
 
 LUA = """
 local method, path, body = "{method}", "{path}", [[{body}]]
-local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "{auth}"}}
+local headers = {{["Content-Type"] = "application/json"}}
+if "{auth}" ~= "" then headers["Authorization"] = "{auth}" end
 local refs, step, at = nil, 1, 1
 local serial = 0
 function setup(thread)
@@ -119,7 +122,7 @@ end
 function request()
   local p = path
   if refs then
-    p = string.gsub(path, "REF", refs[at])
+    p = string.gsub(path, "REF", refs[(at - 1) % #refs + 1])
     at = at + step
   end
   return wrk.format(method, p, headers, body)
