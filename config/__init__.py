@@ -61,6 +61,13 @@ class BaseConfig:
     # The public record, open to anyone: requests per address, and how long caches may keep an answer.
     PUBLIC_LIMIT_PER_ADDRESS = "300 per minute"
     PUBLIC_MAX_AGE_SECONDS = 300
+    # How often the scheduler refreshes the public figures (timeliness, the record's counts).
+    PUBLIC_REFRESH_EVERY_SECONDS = 300
+    # The open-data files (/public/data): rebuilt this often (and soon after a change of consent), and
+    # the licence they are published under.
+    PUBLIC_DATA_REBUILD_SECONDS = 3600
+    PUBLIC_DATA_LICENCE_NAME = "Creative Commons Attribution 4.0 International"
+    PUBLIC_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # A web worker still busy with one request after this many seconds is stopped (gunicorn's
@@ -105,12 +112,14 @@ class BaseConfig:
         for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
                      "PUBLIC_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
-        for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR"):
+        for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR",
+                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
                      "SCHEDULER_LEASE_SECONDS", "SWEEP_EVERY_SECONDS",
-                     "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES", "PUBLIC_MAX_AGE_SECONDS"):
+                     "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES", "PUBLIC_MAX_AGE_SECONDS",
+                     "PUBLIC_REFRESH_EVERY_SECONDS", "PUBLIC_DATA_REBUILD_SECONDS"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
         self.REQUEST_TIMEOUT_SECONDS = _int_in(env, "TACASE_REQUEST_TIMEOUT_SECONDS",
                                                self.REQUEST_TIMEOUT_SECONDS, 1, 600)

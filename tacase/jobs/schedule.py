@@ -28,6 +28,13 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
             "one mail a day for users who asked for a digest"),
         Job("purge-idempotency-keys", "purge_idempotency_keys", "interval", {"hours": 1},
             "forget Idempotency-Keys older than a day"),
+        Job("refresh-record-counts", "refresh_record_counts", "interval",
+            {"seconds": config.PUBLIC_REFRESH_EVERY_SECONDS},
+            "how many published requests each filter of the public record finds"),
+        Job("build-open-data", "build_open_data", "interval",
+            {"seconds": config.PUBLIC_REFRESH_EVERY_SECONDS},
+            "the open-data files, when missing (after a change of consent) or older than "
+            "PUBLIC_DATA_REBUILD_SECONDS"),
         Job("audit-checkpoint", "verify_audit_since_checkpoint", "interval", {"minutes": 10},
             "verify the audit events since the last checkpoint, and keep the new one"),
         Job("audit-verify-full", "verify_audit_chain", "cron",

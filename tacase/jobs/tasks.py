@@ -3,6 +3,7 @@ commits once; each is safe to run again or from two processes (the database deci
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import BaseConfig
 from tacase.audit import store
 from tacase.audit.chain import START, Verification
-from tacase.services import idempotency, outbox
+from tacase.services import idempotency, open_data, outbox, public_record
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
 from tacase.services.deadline_sweep import sweep_deadlines as sweep
@@ -112,3 +113,22 @@ def purge_idempotency_keys(ctx: JobContext) -> None:
     with ctx.sessions() as session:
         idempotency.purge_expired(session, ctx.clock())
         session.commit()
+
+
+def refresh_record_counts(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        public_record.refresh_counts(session, ctx.clock())
+        session.commit()
+
+
+def licence(config: BaseConfig) -> open_data.Licence:
+    return open_data.Licence(config.PUBLIC_DATA_LICENCE_NAME, config.PUBLIC_DATA_LICENCE_URL)
+
+
+def build_open_data(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        built = open_data.build_if_due(session, ctx.clock(), licence(ctx.config),
+                                       every=dt.timedelta(seconds=ctx.config.PUBLIC_DATA_REBUILD_SECONDS))
+        session.commit()
+    if built:
+        log.info("open-data files built")

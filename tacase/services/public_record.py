@@ -12,17 +12,30 @@ it, nor are documents but those the State itself marks public. Every value here 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    delete,
+    extract,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
-from tacase.db.models import Case, CaseTransition, Document
+from tacase.db.models import Case, CaseTransition, Document, PublicFile
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.reference import requesting_state
-from tacase.services import audit_log
+from tacase.services import audit_log, snapshots
 from tacase.services.access import speaks_for_state
 from tacase.services.actors import Actor
 from tacase.services.case_fields import field_values
@@ -227,11 +240,18 @@ def set_consent(session: Session, actor: Actor, clock: Clock, reference: str, co
     if case.consent_to_publish == consent:
         return case
     now = clock()
+    # The counts' row first: a refresh running meanwhile (and an open-data build, which takes the same
+    # lock) finishes before this change, or starts after it and sees it.
+    snapshots.lock(session, COUNTS, now)
     case.consent_to_publish = consent
     case.updated_at = now
     flush_case(session, case)
     audit_log.record(session, actor, now, "case.consent_given" if consent else "case.consent_withdrawn",
                      case, {"consent_to_publish": consent})
+    refresh_counts(session, now)
+    # The open-data files as built held this case or lacked it: until the next build they are made
+    # on request, so that a withdrawn case is in no file from this commit on.
+    session.execute(delete(PublicFile))
     return case
 
 
@@ -257,3 +277,93 @@ def recent_changes(session: Session, *, limit: int = 50) -> list[dict[str, Any]]
             "sent": step.from_state == definition.initial, "status_label": label,
         })
     return changes[:limit]
+
+
+# --- the whole record at once: files and downloads -----------------------------------------------
+
+EXPORT_BATCH = 200
+
+
+def all_published(session: Session, flt: PublicFilter, *, batch: int | None = None,
+                  pause: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Every published case the filter takes, the most recently submitted first, as public_view shows
+    it. The filter is checked now (ValidationFailed), the rows are read as they are consumed: by
+    keyset in the published-cases index's order, a query for the cases and one for their steps per
+    batch, each batch let go of once shown, so that memory stays the size of a batch. `pause` is
+    called between batches, when nothing read is held: a long download ends its read transaction
+    there, so that it keeps no lock (on SQLite every transaction holds the write lock) for long."""
+    batch = batch or EXPORT_BATCH
+    query = _filtered(flt).options(selectinload(Case.recommendations)).order_by(
+        Case.submitted_at.desc(), Case.id.desc()).limit(batch)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        after: tuple[dt.datetime, int] | None = None
+        while True:
+            page = query if after is None else query.where(or_(
+                Case.submitted_at < after[0], and_(Case.submitted_at == after[0], Case.id < after[1])))
+            cases = list(session.scalars(page).all())
+            steps = _steps(session, [c.id for c in cases])
+            for case in cases:
+                yield public_view(case, definition_of(session, case), steps.get(case.id, []))
+            for case in cases:
+                for step in steps.get(case.id, []):
+                    session.expunge(step)
+                session.expunge(case)
+            if len(cases) < batch:
+                return
+            after = (cases[-1].submitted_at, cases[-1].id)
+            if pause is not None:
+                pause()
+
+    return rows()
+
+
+# --- how many published cases each filter's value finds ------------------------------------------
+
+COUNTS = "record_counts"
+COUNTED = ("state", "type", "fund", "status", "year")
+
+
+def _submitted_year(session: Session) -> Any:
+    """The year of submission in UTC, as text (the year filter's boundaries are UTC's)."""
+    if session.get_bind().dialect.name == "postgresql":
+        year = extract("year", func.timezone(literal_column("'UTC'"), Case.submitted_at))
+        return cast(cast(year, Integer), String)
+    return func.strftime("%Y", Case.submitted_at)  # SQLite keeps UTC instants as ISO text
+
+
+def count_published(session: Session) -> dict[str, Any]:
+    """The number of published cases in all, and for each value of each filter, counted by the
+    database in one statement of GROUP BYs."""
+    grouped = {"state": Case.state_code, "type": Case.type, "fund": Case.funding_source,
+               "status": Case.status, "year": _submitted_year(session)}
+    parts = [select(literal_column("'total'", String).label("name"),
+                    literal_column("''", String).label("value"), func.count().label("n")).where(published())]
+    for name, column in grouped.items():
+        parts.append(select(literal_column(f"'{name}'", String), cast(column, String), func.count())
+                     .where(published(), column.is_not(None)).group_by(column))
+    body: dict[str, Any] = {name: {} for name in COUNTED}
+    body["total"] = 0
+    for name, value, n in session.execute(union_all(*parts)).all():
+        if name == "total":
+            body["total"] = int(n)
+        else:
+            body[name][str(value)] = int(n)
+    return body
+
+
+def refresh_counts(session: Session, now: dt.datetime) -> dict[str, Any]:
+    """Count again and keep the figures in their snapshot, under its lock (taken first, if this
+    transaction has not taken it already)."""
+    snapshots.lock(session, COUNTS, now)
+    body = count_published(session)
+    snapshots.store(session, COUNTS, body, now)
+    return body
+
+
+def filter_counts(session: Session) -> tuple[dict[str, Any], dt.datetime | None]:
+    """The counts as last refreshed, and when; empty and None before the first refresh."""
+    row = snapshots.load(session, COUNTS)
+    if row is None or not row.body:
+        return {}, None
+    return row.body, row.built_at

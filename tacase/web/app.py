@@ -25,6 +25,7 @@ from tacase.web.api import (
     users,
 )
 from tacase.web.api import public as public_api
+from tacase.web.api import public_data as public_data_api
 from tacase.web.api.common import API_PREFIX, document_shared_answers
 from tacase.web.api.fields import document_fields, document_request_bodies, field_choices
 from tacase.web.api.schemas import ErrorSchema
@@ -38,6 +39,7 @@ from tacase.web.request import Request
 from tacase.web.security import init_security_headers
 from tacase.web.views import bp as web_pages
 from tacase.web.views.present import init_presenters
+from tacase.web.views.public_data import downloads as public_downloads
 
 API_DESCRIPTION = """\
 Requests from UN Member States for human-rights advisory services, technical cooperation and
@@ -102,14 +104,16 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
     public_api.limit_per_address(app)
+    public_data_api.limit_per_address(app)
     for module in (auth, tokens, cases, documents, audit, reference, users, calendar, notifications,
-                   public_api):
+                   public_api, public_data_api):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)
     init_i18n(app)
     init_presenters(app)
     app.register_blueprint(web_pages)  # the pages for browsers, "/" included
+    app.register_blueprint(public_downloads)  # the public record's files, which caches may keep
 
     @app.get(API_PREFIX)
     @public

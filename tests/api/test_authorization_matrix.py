@@ -111,6 +111,14 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{CASE}/consent", "PUT"): req((401, 200, 404, 403, 403, 403, 403), reference="{draft}",
                                     body={"consent": True}),
     # --- the public record: the same answer for everyone (this case's State has not consented) ---
+    # Its figures, open data and each page's download.
+    (f"{API}/public/counts", "GET"): req(OPEN),
+    (f"{API}/public/dictionary", "GET"): req(OPEN),
+    ("/public/data", "GET"): req(OPEN),
+    ("/public/data/cases.<any:fmt>", "GET"): req(OPEN, fmt="csv"),
+    ("/public/record.<any:fmt>", "GET"): req(OPEN, fmt="json"),
+    ("/public/record/<reference>.<any:fmt>", "GET"): req((404,) * 7, reference="{case}", fmt="csv"),
+    ("/public/states/<code>.<any:fmt>", "GET"): req(OPEN, code="FJI", fmt="json"),
     (f"{API}/public/cases", "GET"): req(OPEN),
     (f"{API}/public/cases/<reference>", "GET"): req((404,) * 7, reference="{case}"),
     ("/public/record", "GET"): req(OPEN),

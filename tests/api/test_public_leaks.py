@@ -150,6 +150,7 @@ def test_no_public_answer_holds_anything_not_published(client, planted):
     values = {"reference": planted["references"] + ["UPR-2026-9999"], "code": ["FJI", "WSM"],
               "document_id": [str(i) for i in planted["documents"]] + ["999999"],
               "name": ["stages", "monthly", "nothing"]}
+    values["fmt"] = ["csv", "json"]  # the downloads' formats
     fetched, served = 0, set()
     for rule in public_rules(client.application):
         for address in addresses(rule, values):

@@ -55,5 +55,5 @@ def test_the_schedule_is_data(runtime):
     assert jobs["sweep-deadlines"].every == {"seconds": 60}
     assert jobs["daily-digest"].trigger == "cron" and jobs["daily-digest"].every["hour"] == 6
     assert set(jobs) == {"sweep-deadlines", "deliver-mail", "daily-digest", "purge-idempotency-keys",
-                         "audit-checkpoint", "audit-verify-full"}
+                         "audit-checkpoint", "audit-verify-full", "refresh-record-counts", "build-open-data"}
     assert jobs["audit-verify-full"].trigger == "cron"

@@ -119,9 +119,10 @@ def public_record_page() -> Any:
     if page_number is None:
         problems.append(_("The page number must be a whole number from 1 to %(max)d.",
                           max=public_record.MAX_PAGE))
+    counts, _refreshed = public_record.filter_counts(db())
     if problems:
         return render_template("web/public_record.html", choices=choices, chosen=chosen, problems=problems,
-                               items=None, page=None, links={}, language=_language_args()), 422
+                               items=None, page=None, links={}, counts=counts, language=_language_args()), 422
     one = {key: (chosen[key],) if key in chosen else () for key in ("state", "type", "fund", "status")}
     flt = public_record.PublicFilter(**one, year=int(chosen["year"]) if "year" in chosen else None)
     page = public_record.published_cases(db(), flt, page=page_number, per_page=PER_PAGE)
@@ -131,7 +132,7 @@ def public_record_page() -> Any:
         "next": url_for("web.public_record_page", **args, page=page.page + 1) if page.has_next else None,
     }
     return render_template("web/public_record.html", choices=choices, chosen=chosen, problems=[],
-                           items=[_shown(i) for i in page.items], page=page, links=links,
+                           items=[_shown(i) for i in page.items], page=page, links=links, counts=counts,
                            language=_language_args())
 
 
