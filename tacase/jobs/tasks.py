@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import BaseConfig
 from tacase.audit import store
 from tacase.audit.chain import START, Verification
-from tacase.services import idempotency, open_data, outbox, public_record
+from tacase.services import idempotency, open_data, outbox, public_record, timeliness
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
 from tacase.services.deadline_sweep import sweep_deadlines as sweep
@@ -112,6 +112,12 @@ def verify_audit_chain(ctx: JobContext) -> None:
 def purge_idempotency_keys(ctx: JobContext) -> None:
     with ctx.sessions() as session:
         idempotency.purge_expired(session, ctx.clock())
+        session.commit()
+
+
+def refresh_timeliness(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        timeliness.refresh(session, ctx.clock())
         session.commit()
 
 

@@ -7,6 +7,7 @@ deadlines and history look as they would after a few months of use. Loading twic
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from tacase.db.models import User
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.engine.fields import FieldSpec
-from tacase.services import accounts, assignment, cases, comments, transitions
+from tacase.services import accounts, assignment, cases, comments, timeliness, transitions
 from tacase.services.actors import SYSTEM, Actor
 from tacase.services.auth import mfa_required
 from tacase.services.clock import Clock, FixedClock
@@ -76,6 +77,41 @@ NOT_PUBLISHED = frozenset({"Police training on the prevention of torture",
                            "Advice on the national human rights institution law"})
 
 
+# Older requests that went their whole way, so that the published processing times have something
+# to show for every stage: (State, type, title, days ago it was sent, returned to the State first).
+_HISTORY_TOPICS = (
+    ("ECU", "advisory", "Review of the draft code of criminal procedure"),
+    ("FJI", "capacity_building", "Training of prison staff on the Nelson Mandela Rules"),
+    ("KEN", "upr_fund", "National recommendations tracking database"),
+    ("MNG", "advisory", "Advice on the draft law on assembly"),
+    ("PSE", "upr_fund", "Reporting to the treaty bodies: a national calendar"),
+    ("ECU", "capacity_building", "Human rights indicators for the statistics office"),
+    ("FJI", "advisory", "Review of the draft public order amendment"),
+    ("KEN", "capacity_building", "Training of election officials on the right to vote"),
+    ("MNG", "upr_fund", "Follow-up of recommendations on the rights of persons with disabilities"),
+    ("PSE", "advisory", "Advice on the draft law on associations"),
+    ("ECU", "upr_fund", "Consultation of civil society on the UPR mid-term report"),
+    ("FJI", "tc_project", "Access to justice in rural areas"),
+    ("KEN", "advisory", "Review of the draft data protection regulations"),
+    ("MNG", "capacity_building", "Training of lawyers on international human rights law"),
+    ("PSE", "capacity_building", "Documenting violations: a course for the national institution"),
+    ("ECU", "advisory", "Advice on the draft law on the rights of migrants"),
+    ("FJI", "upr_fund", "National mechanism for reporting: terms of reference"),
+    ("KEN", "upr_fund", "Human rights education in the school curriculum"),
+    ("MNG", "advisory", "Review of the draft law on the ombudsperson"),
+    ("PSE", "upr_fund", "Follow-up of recommendations on the rights of the child"),
+    ("ECU", "capacity_building", "Training of the police on the use of force"),
+    ("KEN", "advisory", "Advice on the draft policy on internally displaced persons"),
+)
+_HISTORY_PHASES = ("", "Follow-up: ", "Second phase: ", "Extension: ")
+HISTORY: tuple[tuple[str, str, str, int, bool], ...] = tuple(
+    (state, wtype, _HISTORY_PHASES[n // len(_HISTORY_TOPICS)] + title, 420 - 4 * n, n % 4 == 1)
+    for n, (state, wtype, title) in enumerate(_HISTORY_TOPICS * len(_HISTORY_PHASES)))
+# Calendar days each step of the history took, in turn (the same every time the demo is loaded).
+HISTORY_DAYS = {"return_to_state": (3, 9), "resubmit": (6, 25), "review": (4, 24), "approve": (2, 30),
+                "reject": (5, 20), "deliver": (40, 150), "evaluate": (10, 70)}
+
+
 @dataclass(order=True)
 class _Step:
     at: dt.datetime
@@ -115,10 +151,12 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
         gap = dt.timedelta(days=days_ago) / (len(path) + 1) if path else dt.timedelta(0)
         for n, trigger in enumerate(path, start=1):
             steps.append(_Step(start + gap * n, len(steps), index, trigger))
+    plan = list(PLAN)
+    steps += _history_steps(now, plan)
     references: dict[int, str] = {}
     workflows = runtime_of(session).workflows
     for step in sorted(steps):
-        state, wtype, target, title, _ = PLAN[step.case_index]
+        state, wtype, target, title, _ = plan[step.case_index]
         definition = workflows.get(wtype)
         at = FixedClock(step.at)
         if step.trigger is None:
@@ -137,7 +175,34 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
             session, actor, at, reference, step.trigger,
             data=sample_record(transition.record, step.at.date()),
         )
+    timeliness.refresh(session, now)
     return {"loaded": True, "users": len(users), "cases": len(references)}
+
+
+def _history_steps(now: dt.datetime, plan: list[tuple[str, str, str, str, int]]) -> list[_Step]:
+    """The steps of the older requests, each as long as a seeded draw says, up to today; their plan
+    rows are added to `plan`."""
+    draw = random.Random(2026)
+    steps: list[_Step] = []
+    for state, wtype, title, days_ago, returned in HISTORY:
+        index = len(plan)
+        outcome = "reject" if index % 7 == 3 else "approve"
+        path = ["submit", *(["return_to_state", "resubmit"] if returned else []), "review", outcome]
+        if outcome == "approve":
+            path += ["deliver", "evaluate"]
+        at = now - dt.timedelta(days=days_ago)
+        steps.append(_Step(at - dt.timedelta(days=3), 0, index, None))
+        taken = []
+        for trigger in path:
+            low, high = HISTORY_DAYS.get(trigger, (1, 1))
+            at += dt.timedelta(days=draw.randint(low, high), hours=draw.randint(0, 6))
+            if at >= now:
+                break
+            steps.append(_Step(at, 0, index, trigger))
+            taken.append(trigger)
+        target = "draft" if not taken else taken[-1]
+        plan.append((state, wtype, target, title, days_ago))
+    return steps
 
 
 def _case_fields(definition: WorkflowDefinition, title: str, today: dt.date) -> dict[str, Any]:

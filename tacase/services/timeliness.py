@@ -9,38 +9,41 @@ stay in a paused state belongs to no stage. A step the State ends (a withdrawal)
 completed by the office; a step cut short by a return that is answered into another state starts
 again. "End to end" is the office's time from submission to the decision (approval or rejection).
 
-Each completed step counts in the month it ended (UTC), for a rolling 12 months and per calendar
-year. Percentiles interpolate linearly between the two nearest ranks (as PostgreSQL's
-percentile_cont does), computed with window functions so that SQLite gives the same figures.
-Breakdowns of fewer than five steps are published as "fewer than 5", without figures.
+Each completed step counts in the month it ended (UTC), for the last 12 months (this month and
+the eleven before) and per calendar year. The steps are kept in `timeliness_steps`
+(tacase.services.timeliness_steps); the database counts them per breakdown and per hundredth of a
+working day, and the percentiles are read off those counts, interpolating linearly between the two
+nearest ranks (as PostgreSQL's percentile_cont and spreadsheets' PERCENTILE.INC do). Breakdowns of
+fewer than five steps are published as "fewer than 5", without figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
 from sqlalchemy import case as when
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tacase.db.models import Case, User
-from tacase.db.types import UTCDateTime
 from tacase.engine.calendar import DAY, BusinessCalendar
 from tacase.engine.definitions import STAGES, WorkflowDefinition
-from tacase.services import snapshots
+from tacase.services import snapshots, timeliness_steps
 from tacase.services.business_calendar import business_calendar
+from tacase.services.clock import Clock
 from tacase.services.runtime import runtime_of
 
-END_TO_END = "end_to_end"
+END_TO_END = timeliness_steps.END_TO_END
+stage_deadlines = timeliness_steps.stage_deadlines
 ALL_STAGES = (*STAGES, END_TO_END)
 ALL_TYPES = "*"
 SMALL = 5  # fewer steps than this are shown as "fewer than 5"
 MONTHS_SHOWN = 24
 AGE_LIMITS = (5, 15, 30)  # working days: open steps by age, "under 5", "5 to 15", "15 to 30", "30 or more"
 PUBLIC, STAFF = "timeliness", "timeliness_staff"
+SYNCED = "timeliness_steps"  # how far the kept steps follow the history
 
 R12, YEAR, MONTH, BY_STATE, BY_ACTOR = "r", "y", "m", "s", "a"
 
@@ -71,168 +74,150 @@ def interpolated(lo: float | None, hi: float | None, n: int, num: int, den: int)
     return float(lo) + frac * (float(hi) - float(lo))
 
 
-# ---------------------------------------------------------------------------------------------------
-# What the workflow files say, as small tables the statement joins with
-
-StageRow = tuple[str, str, str | None, float | None, int]
-
-
-def _stage_rows(definitions: Iterable[WorkflowDefinition]) -> list[StageRow]:
-    """(type, state, stage, deadline in business seconds, paused) for every state that matters."""
-    rows = []
-    for d in definitions:
-        for name, state in d.states.items():
-            if state.stage or state.office_clock_paused:
-                deadline = state.deadline
-                seconds = deadline.days * DAY if deadline and deadline.working else None
-                rows.append((d.type, name, state.stage, seconds, int(state.office_clock_paused)))
-    return rows
-
-
-def stage_deadlines(definition: WorkflowDefinition) -> dict[str, int | None]:
-    """Each stage's deadline in working days, and end to end (review and decision together)."""
-    found: dict[str, int | None] = {}
-    for state in definition.states.values():
-        if state.stage and state.stage not in found:
-            rule = state.deadline
-            found[state.stage] = rule.days if rule and rule.working else None
-    review, decision = found.get("review"), found.get("decision")
-    found[END_TO_END] = review + decision if review and decision else None
-    return found
+def quantile(counts: list[tuple[int, int]], n: int, num: int, den: int) -> float | None:
+    """The num/den quantile of n values given as (value, how many) in ascending order."""
+    if n <= 0:
+        return None
+    rank = num * (n - 1) // den  # 0-based: the value there and the one after
+    lo = hi = None
+    seen = 0
+    for value, many in counts:
+        if lo is None and rank < seen + many:
+            lo = value
+        if rank + 1 < seen + many:
+            hi = value
+            break
+        seen += many
+    return interpolated(lo, hi, n, num, den)
 
 
-def _values(name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> tuple[str, dict[str, Any]]:
-    """A `name(columns) AS (VALUES ...)` table with its parameters (one row of NULLs if empty, so the
-    statement stays valid)."""
-    params: dict[str, Any] = {}
-    lines = []
-    for i, row in enumerate(rows or [(None,) * len(columns)]):
-        keys = []
-        for column, value in zip(columns, row, strict=True):
-            key = f"{name}_{column}_{i}"
-            params[key] = value
-            keys.append(f":{key}")
-        lines.append(f"({', '.join(keys)})")
-    return f"{name}({', '.join(columns)}) AS (VALUES {', '.join(lines)})", params
+def _month_index(month: int) -> int:
+    return (month // 100) * 12 + month % 100 - 1
 
 
-def _year_month(dialect: str, column: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST(to_char({column} AT TIME ZONE 'UTC', 'YYYYMM') AS INTEGER)"
-    return f"CAST(strftime('%Y%m', {column}) AS INTEGER)"
-
-
-# The steps, as one statement: mark each stay (which stage it belongs to, whether it ends a step),
-# number the steps of each case, add up each step's stays, then rank each breakdown's steps.
-_STEPS = """
-marks AS (
-  SELECT t.case_id, t.id, t.at, t.seconds_in_state AS s, t.actor_id, c.type, c.state_code,
-         f.stage, f.deadline_s,
-         CASE WHEN f.stage IS NOT NULL AND (g.stage IS NULL OR g.stage <> f.stage)
-                   AND COALESCE(g.paused, 0) = 0 THEN 1 ELSE 0 END AS is_end,
-         CASE WHEN o.trig IS NULL THEN 0 ELSE 1 END AS by_office
-  FROM case_transitions t
-  JOIN cases c ON c.id = t.case_id
-  LEFT JOIN st f ON f.type = c.type AND f.state = t.from_state
-  LEFT JOIN st g ON g.type = c.type AND g.state = t.to_state
-  LEFT JOIN ot o ON o.type = c.type AND o.trig = t.trigger
-),
-numbered AS (
-  SELECT m.*, COALESCE(SUM(is_end) OVER (PARTITION BY case_id ORDER BY at, id
-                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS step
-  FROM marks m
-),
-steps AS (
-  SELECT case_id, type, state_code, stage, SUM(s) AS s, MAX(deadline_s) AS deadline_s,
-         MAX(CASE WHEN is_end = 1 THEN at END) AS ended_at,
-         MAX(CASE WHEN is_end = 1 THEN by_office END) AS by_office,
-         MAX(CASE WHEN is_end = 1 THEN actor_id END) AS actor_id
-  FROM numbered WHERE stage IS NOT NULL
-  GROUP BY case_id, step, type, state_code, stage
-),
-decided AS (
-  SELECT case_id, MIN(ended_at) AS decided_at FROM steps
-  WHERE stage = 'decision' AND ended_at IS NOT NULL AND by_office = 1 GROUP BY case_id
-),
-done AS (
-  SELECT type, state_code, stage, s, deadline_s, ended_at, actor_id FROM steps
-  WHERE ended_at IS NOT NULL AND by_office = 1
-  UNION ALL
-  SELECT n.type, n.state_code, 'end_to_end', SUM(n.s), MAX(e.deadline_s), d.decided_at, NULL
-  FROM numbered n JOIN decided d ON d.case_id = n.case_id LEFT JOIN e2e e ON e.type = n.type
-  WHERE n.stage IN ('review', 'decision') AND n.at <= d.decided_at
-  GROUP BY n.case_id, n.type, n.state_code, d.decided_at
-),
-dated AS (SELECT done.*, {year_month} AS ym FROM done),
-keyed AS (
-  SELECT 'r' AS pk, 0 AS pv, type AS tk, stage, s, deadline_s FROM dated WHERE ended_at > :r12_from
-  UNION ALL SELECT 'r', 0, '*', stage, s, deadline_s FROM dated WHERE ended_at > :r12_from
-  UNION ALL SELECT 'y', ym / 100, type, stage, s, deadline_s FROM dated
-  UNION ALL SELECT 'y', ym / 100, '*', stage, s, deadline_s FROM dated
-  UNION ALL SELECT 'm', ym, '*', stage, s, deadline_s FROM dated WHERE ended_at >= :months_from
-  UNION ALL SELECT 's', 0, state_code, stage, s, deadline_s FROM dated WHERE ended_at > :r12_from
-  UNION ALL SELECT 'a', 0, CAST(actor_id AS VARCHAR(20)), stage, s, deadline_s FROM dated
-    WHERE ended_at > :r12_from AND actor_id IS NOT NULL
-),
-ranked AS (
-  SELECT k.*, ROW_NUMBER() OVER (PARTITION BY pk, pv, tk, stage ORDER BY s) AS rn,
-         COUNT(*) OVER (PARTITION BY pk, pv, tk, stage) AS n
-  FROM keyed k
-)
-SELECT pk, pv, tk, stage, MAX(n) AS n,
-       SUM(CASE WHEN deadline_s IS NOT NULL AND s <= deadline_s THEN 1 ELSE 0 END) AS on_time,
-       SUM(CASE WHEN deadline_s IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline,
-       MAX(CASE WHEN rn = (n - 1) / 2 + 1 THEN s END) AS med_lo,
-       MAX(CASE WHEN rn = (n - 1) / 2 + 2 THEN s END) AS med_hi,
-       MAX(CASE WHEN rn = (4 * (n - 1)) / 5 + 1 THEN s END) AS p80_lo,
-       MAX(CASE WHEN rn = (4 * (n - 1)) / 5 + 2 THEN s END) AS p80_hi
-FROM ranked GROUP BY pk, pv, tk, stage
-"""
-
-
-def _figures(session: Session, definitions: list[WorkflowDefinition], now: dt.datetime
-             ) -> dict[tuple[str, int, str, str], Figure]:
-    """Every breakdown's figure, keyed (period kind, period, type or State or person, stage)."""
-    st, st_params = _values("st", ("type", "state", "stage", "deadline_s", "paused"),
-                            _stage_rows(definitions))
-    ot, ot_params = _values("ot", ("type", "trig"),
-                            [(d.type, trigger) for d in definitions for trigger in d.office_triggers()])
-    e2e_rows = [(d.type, days * DAY if (days := stage_deadlines(d)[END_TO_END]) else None)
-                for d in definitions]
-    e2e, e2e_params = _values("e2e", ("type", "deadline_s"), e2e_rows)
-    dialect = session.get_bind().dialect.name
-    sql = f"WITH {st}, {ot}, {e2e}, " + _STEPS.format(year_month=_year_month(dialect, "ended_at"))
-    statement = text(sql).bindparams(bindparam("r12_from", type_=UTCDateTime),
-                                     bindparam("months_from", type_=UTCDateTime))
-    params = {**st_params, **ot_params, **e2e_params, "r12_from": rolling_from(now),
-              "months_from": months_from(now)}
-    found = {}
-    for row in session.execute(statement, params):
-        n = int(row.n)
-        found[(row.pk, int(row.pv), str(row.tk), row.stage)] = Figure(
-            completed=n,
-            median_days=_days(interpolated(row.med_lo, row.med_hi, n, 1, 2)),
-            p80_days=_days(interpolated(row.p80_lo, row.p80_hi, n, 4, 5)),
-            within_deadline=int(row.on_time or 0), with_deadline=int(row.with_deadline or 0))
-    return found
-
-
-def _days(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / DAY, 1)
+def _month_of(index: int) -> int:
+    return (index // 12) * 100 + index % 12 + 1
 
 
 def rolling_from(now: dt.datetime) -> dt.datetime:
-    """The start of the rolling 12 months that end now."""
-    try:
-        return now.replace(year=now.year - 1)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year - 1, day=28)
+    """The first day of the last 12 months: this month and the eleven before it."""
+    month = _month_of(now.year * 12 + now.month - 1 - 11)
+    return dt.datetime(month // 100, month % 100, 1, tzinfo=dt.UTC)
 
 
 def months_from(now: dt.datetime) -> dt.datetime:
     """The first instant of the oldest month the monthly figures show."""
-    index = now.year * 12 + now.month - 1 - (MONTHS_SHOWN - 1)
-    return dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC)
+    month = _month_of(now.year * 12 + now.month - 1 - (MONTHS_SHOWN - 1))
+    return dt.datetime(month // 100, month % 100, 1, tzinfo=dt.UTC)
+
+
+# Each breakdown's steps counted per hundredth of a working day: (kind, period, key, stage, value,
+# how many, how many within the deadline, how many with a deadline).
+_COUNTS = """
+SELECT 'r' AS kind, 0 AS period, type AS key, stage, hundredths, COUNT(*) AS n,
+       SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END) AS w, COUNT(within_deadline) AS d
+FROM timeliness_steps WHERE month >= :r12 GROUP BY type, stage, hundredths
+UNION ALL
+SELECT 'r', 0, '*', stage, hundredths, COUNT(*), SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END),
+       COUNT(within_deadline)
+FROM timeliness_steps WHERE month >= :r12 GROUP BY stage, hundredths
+UNION ALL
+SELECT 'y', month / 100, type, stage, hundredths, COUNT(*), SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END),
+       COUNT(within_deadline)
+FROM timeliness_steps GROUP BY month / 100, type, stage, hundredths
+UNION ALL
+SELECT 'y', month / 100, '*', stage, hundredths, COUNT(*), SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END),
+       COUNT(within_deadline)
+FROM timeliness_steps GROUP BY month / 100, stage, hundredths
+UNION ALL
+SELECT 'm', month, '*', stage, hundredths, COUNT(*), SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END),
+       COUNT(within_deadline)
+FROM timeliness_steps WHERE month >= :months GROUP BY month, stage, hundredths
+UNION ALL
+SELECT 's', 0, state_code, stage, hundredths, COUNT(*), SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END),
+       COUNT(within_deadline)
+FROM timeliness_steps WHERE month >= :r12 GROUP BY state_code, stage, hundredths
+UNION ALL
+SELECT 'a', 0, CAST(actor_id AS VARCHAR(20)), stage, hundredths, COUNT(*),
+       SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END), COUNT(within_deadline)
+FROM timeliness_steps WHERE month >= :r12 AND actor_id IS NOT NULL GROUP BY actor_id, stage, hundredths
+"""
+
+
+# PostgreSQL computes the percentiles itself (ordered-set aggregates over grouping sets): the same
+# figures as the counts above, without sending the counts over.
+_PG_RECENT = """
+SELECT GROUPING(type) AS no_type, GROUPING(state_code) AS no_state, GROUPING(actor_id) AS no_actor,
+       type, state_code, actor_id, stage, COUNT(*) AS n,
+       SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END) AS w, COUNT(within_deadline) AS d,
+       percentile_cont(ARRAY[0.5, 0.8]) WITHIN GROUP (ORDER BY hundredths) AS q
+FROM timeliness_steps WHERE month >= :r12
+GROUP BY GROUPING SETS ((type, stage), (stage), (state_code, stage), (actor_id, stage))
+"""
+_PG_PERIODS = """
+SELECT GROUPING(type) AS no_type, GROUPING(month) AS no_month, month / 100 AS year, month, type, stage,
+       COUNT(*) AS n, SUM(CASE WHEN within_deadline THEN 1 ELSE 0 END) AS w, COUNT(within_deadline) AS d,
+       percentile_cont(ARRAY[0.5, 0.8]) WITHIN GROUP (ORDER BY hundredths) AS q
+FROM timeliness_steps
+GROUP BY GROUPING SETS ((month / 100, type, stage), (month / 100, stage), (month, stage))
+"""
+
+
+def _figures_pg(session: Session, r12: int, months: int) -> dict[tuple[str, int, str, str], Figure]:
+    found = {}
+    for row in session.execute(text(_PG_RECENT), {"r12": r12}):
+        if not row.no_type:
+            key = (R12, 0, row.type)
+        elif not row.no_state:
+            key = (BY_STATE, 0, row.state_code)
+        elif not row.no_actor:
+            if row.actor_id is None:
+                continue
+            key = (BY_ACTOR, 0, str(row.actor_id))
+        else:
+            key = (R12, 0, ALL_TYPES)
+        found[(*key, row.stage)] = _figure(row)
+    for row in session.execute(text(_PG_PERIODS)):
+        if not row.no_month:
+            if row.month >= months:
+                found[(MONTH, int(row.month), ALL_TYPES, row.stage)] = _figure(row)
+        else:
+            found[(YEAR, int(row.year), ALL_TYPES if row.no_type else row.type, row.stage)] = _figure(row)
+    return found
+
+
+def _figure(row: Any) -> Figure:
+    median, p80 = row.q
+    return Figure(completed=int(row.n), median_days=_days(median), p80_days=_days(p80),
+                  within_deadline=int(row.w or 0), with_deadline=int(row.d or 0))
+
+
+def _figures(session: Session, now: dt.datetime) -> dict[tuple[str, int, str, str], Figure]:
+    """Every breakdown's figure, keyed (period kind, period, type or State or person, stage)."""
+    r12 = _month_of(now.year * 12 + now.month - 1 - 11)
+    months = _month_of(now.year * 12 + now.month - 1 - (MONTHS_SHOWN - 1))
+    if session.get_bind().dialect.name == "postgresql":
+        return _figures_pg(session, r12, months)
+    groups: dict[tuple[str, int, str, str], list[tuple[int, int, int, int]]] = {}
+    for kind, period, key, stage, value, n, w, d in session.execute(text(_COUNTS),
+                                                                    {"r12": r12, "months": months}):
+        groups.setdefault((kind, int(period), str(key), stage), []).append(
+            (int(value), int(n), int(w or 0), int(d or 0)))
+    found = {}
+    for key, rows in groups.items():
+        rows.sort()
+        counts = [(value, n) for value, n, _w, _d in rows]
+        total = sum(n for _v, n in counts)
+        found[key] = Figure(
+            completed=total,
+            median_days=_days(quantile(counts, total, 1, 2)),
+            p80_days=_days(quantile(counts, total, 4, 5)),
+            within_deadline=sum(r[2] for r in rows), with_deadline=sum(r[3] for r in rows))
+    return found
+
+
+def _days(hundredths: float | None) -> float | None:
+    return None if hundredths is None else round(hundredths / 100, 1)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -283,8 +268,12 @@ def refresh(session: Session, now: dt.datetime) -> dict[str, Any]:
     """Compute every figure and replace both snapshots (the public one, and the staff one with the
     per-State and per-person breakdowns); returns the public one. The caller commits."""
     definitions = sorted(runtime_of(session).workflows.current.values(), key=lambda d: d.type)
-    snapshots.lock(session, PUBLIC, now)
-    figures = _figures(session, definitions, now)
+    synced = snapshots.lock(session, SYNCED, now)
+    through = synced.body.get("through") if synced.body else None
+    timeliness_steps.sync(session, definitions,
+                          dt.datetime.fromisoformat(through) - timeliness_steps.MARGIN if through else None)
+    synced.body = {"through": now.isoformat()}
+    figures = _figures(session, now)
     waiting = _open_steps(session, definitions, now, business_calendar(session))
     public = _body(figures, waiting, definitions, now, suppress=True)
     staff = _body(figures, waiting, definitions, now, suppress=False)
@@ -303,6 +292,17 @@ def public_figures(session: Session) -> dict[str, Any] | None:
     """The public snapshot, or None before the first refresh."""
     row = snapshots.load(session, PUBLIC)
     return row.body if row is not None and row.body else None
+
+
+def figures_or_build(session: Session, clock: Clock, *, staff: bool = False) -> dict[str, Any]:
+    """A snapshot; the first reader after installation builds it (the scheduler keeps it fresh)."""
+    found = staff_figures(session) if staff else public_figures(session)
+    if found is None:
+        refresh(session, clock())
+        session.commit()
+        found = staff_figures(session) if staff else public_figures(session)
+    assert found is not None
+    return found
 
 
 def staff_figures(session: Session) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from tacase.web.api import (
 )
 from tacase.web.api import public as public_api
 from tacase.web.api import public_data as public_data_api
+from tacase.web.api import public_statistics as _public_statistics  # noqa: F401  (routes on the public API)
 from tacase.web.api.common import API_PREFIX, document_shared_answers
 from tacase.web.api.fields import document_fields, document_request_bodies, field_choices
 from tacase.web.api.schemas import ErrorSchema

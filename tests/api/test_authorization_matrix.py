@@ -25,7 +25,14 @@ import pytest
 from flask import Flask
 
 from tacase.services.clock import FixedClock
-from tests.api import matrix_account, matrix_admin, matrix_audit, matrix_cases, matrix_queue
+from tests.api import (
+    matrix_account,
+    matrix_admin,
+    matrix_audit,
+    matrix_cases,
+    matrix_queue,
+    matrix_statistics,
+)
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app, world_on
 from tests.api.matrix_common import PRINCIPALS, Check, req
 
@@ -152,7 +159,7 @@ MATRIX: dict[tuple[str, str], Check] = {
 
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
-                 matrix_admin.ENTRIES, matrix_account.ENTRIES):
+                 matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 

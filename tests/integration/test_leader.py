@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tacase.db.session import make_engine, make_session_factory
+from tacase.jobs import tasks
 from tacase.jobs.leader import LeaseLeader, leader_for
 from tacase.jobs.schedule import schedule
 from tacase.services.clock import FixedClock
@@ -55,5 +56,7 @@ def test_the_schedule_is_data(runtime):
     assert jobs["sweep-deadlines"].every == {"seconds": 60}
     assert jobs["daily-digest"].trigger == "cron" and jobs["daily-digest"].every["hour"] == 6
     assert set(jobs) == {"sweep-deadlines", "deliver-mail", "daily-digest", "purge-idempotency-keys",
-                         "audit-checkpoint", "audit-verify-full", "refresh-record-counts", "build-open-data"}
+                         "audit-checkpoint", "audit-verify-full", "refresh-record-counts", "build-open-data",
+                         "refresh-timeliness"}
+    assert all(hasattr(tasks, job.task) for job in jobs.values())
     assert jobs["audit-verify-full"].trigger == "cron"

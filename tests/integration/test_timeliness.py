@@ -169,3 +169,28 @@ def test_no_history_gives_empty_figures(session):
     public, staff = figures(session)
     assert public["all"]["rolling"]["review"]["completed"] == 0
     assert staff["by_state"] == {}
+
+
+def test_a_later_refresh_adds_what_moved_and_counts_nothing_twice(session, make, people):
+    from sqlalchemy import func, select
+
+    from tacase.db.models import TimelinessStep
+
+    for days in (1, 2, 3, 4, 5):
+        reviewed_in(session, make, people, days)
+    moving = history(session, make, people, [], status="submitted", start=NOW - dt.timedelta(days=2))
+    timeliness.refresh(session, NOW)
+    kept = session.scalar(select(func.count()).select_from(TimelinessStep))
+    # Later: one case is reviewed, five new ones go their way; the old steps stay as they were.
+    session.add(CaseTransition(case_id=moving.id, trigger="review", from_state="submitted", to_state="reviewed",
+                               actor_id=people["reviewer"].id, at=NOW + dt.timedelta(days=1), record={},
+                               seconds_in_state=9 * DAY))
+    for days in (6, 7, 8, 9):
+        reviewed_in(session, make, people, days, start=NOW + dt.timedelta(days=1))
+    later = NOW + dt.timedelta(days=30)
+    timeliness.refresh(session, later)
+    review = timeliness.public_figures(session)["by_type"]["advisory"]["rolling"]["review"]
+    assert review["completed"] == 10 and review["median_days"] == 5.5
+    assert session.scalar(select(func.count()).select_from(TimelinessStep)) == kept + 5
+    timeliness.refresh(session, later + dt.timedelta(minutes=5))  # nothing moved: nothing changes
+    assert session.scalar(select(func.count()).select_from(TimelinessStep)) == kept + 5

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tacase.engine.definitions import load_dir
-from tacase.services.timeliness import END_TO_END, interpolated, months_from, rolling_from, stage_deadlines
+from tacase.services.timeliness import (
+    END_TO_END,
+    interpolated,
+    months_from,
+    rolling_from,
+    stage_deadlines,
+)
+from tacase.services.timeliness import quantile as from_counts
 from tests.unit.test_definitions import WORKFLOWS, assert_reported, problems, raw_of, set_in
 
 
@@ -34,6 +42,13 @@ def test_the_80th_percentile_interpolates_like_percentile_cont(values: list[floa
     assert quantile(values, 4, 5) == pytest.approx(expected, rel=1e-9, abs=1e-6)
 
 
+@given(st.lists(st.integers(min_value=0, max_value=300), min_size=1, max_size=80))
+def test_quantiles_read_off_counts_are_those_of_the_values(values: list[int]) -> None:
+    counts = sorted(Counter(values).items())
+    for num, den in ((1, 2), (4, 5)):
+        assert from_counts(counts, len(values), num, den) == pytest.approx(quantile(values, num, den))
+
+
 def test_known_values() -> None:
     assert quantile([1, 2, 3, 4, 10], 4, 5) == pytest.approx(5.2)
     assert quantile([7], 4, 5) == 7
@@ -42,8 +57,8 @@ def test_known_values() -> None:
 
 def test_periods() -> None:
     now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
-    assert rolling_from(now) == dt.datetime(2025, 11, 20, 12, tzinfo=dt.UTC)
-    assert rolling_from(dt.datetime(2028, 2, 29, tzinfo=dt.UTC)) == dt.datetime(2027, 2, 28, tzinfo=dt.UTC)
+    assert rolling_from(now) == dt.datetime(2025, 12, 1, tzinfo=dt.UTC)  # this month and eleven before
+    assert rolling_from(dt.datetime(2028, 1, 31, tzinfo=dt.UTC)) == dt.datetime(2027, 2, 1, tzinfo=dt.UTC)
     assert months_from(now) == dt.datetime(2024, 12, 1, tzinfo=dt.UTC)
 
 

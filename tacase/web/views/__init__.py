@@ -12,6 +12,7 @@ from tacase.web.views import (  # noqa: F401
     public_data,
     public_documents,
     public_pages,
+    public_statistics,
     queue,
 )
 from tacase.web.views.blueprint import bp, safe_next

@@ -87,6 +87,8 @@ def _navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     if STATE_FOCAL_POINT in roles:  # the office's home is the work queue itself
         items += [("web.home", _("Home")), ("web.new_request_types", _("New request"))]
     items.append(("web.queue", _("Cases") if roles & READERS_OF_ALL_CASES else _("All requests")))
+    if roles & READERS_OF_ALL_CASES:
+        items.append(("web.staff_statistics", _("Processing times")))
     if roles & AUDITORS:
         items.append(("web.audit_log", _("Audit log")))
     if ADMIN in roles:
