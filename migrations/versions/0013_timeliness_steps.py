@@ -5,10 +5,12 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 12:40:00
 """
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import tacase.db.types
 
@@ -37,9 +39,17 @@ def upgrade() -> None:
     )
     op.create_index('ix_timeliness_steps_case_id', 'timeliness_steps', ['case_id'])
     op.create_index('ix_timeliness_steps_month', 'timeliness_steps', ['month'])
+    # As in 0012: the rows exist from the start, so that two first refreshes queue on their lock.
+    snapshots = sa.table('public_snapshots', sa.column('name', sa.String),
+                         sa.column('built_at', tacase.db.types.UTCDateTime(timezone=True)),
+                         sa.column('body', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')))
+    never = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    op.bulk_insert(snapshots, [{'name': name, 'built_at': never, 'body': {}}
+                               for name in ('timeliness_staff', 'timeliness_steps')])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM public_snapshots WHERE name IN ('timeliness_staff', 'timeliness_steps')")
     op.drop_index('ix_timeliness_steps_month', table_name='timeliness_steps')
     op.drop_index('ix_timeliness_steps_case_id', table_name='timeliness_steps')
     op.drop_table('timeliness_steps')
