@@ -30,7 +30,8 @@ def _common(title: str, y_title: str, empty: str) -> dict[str, object]:
     return {"style": STYLE, "js": [], "title": title, "y_title": y_title, "no_data_text": empty,
             "width": 760, "height": 440,
             "legend_at_bottom": True, "legend_at_bottom_columns": 2, "show_y_guides": True,
-            "print_values": False, "truncate_label": -1, "truncate_legend": -1, "margin": 16}
+            "print_values": False, "truncate_label": -1, "truncate_legend": -1, "margin": 16,
+            "margin_bottom": 48}
 
 
 def _svg(chart: pygal.graph.graph.Graph) -> bytes:
@@ -54,8 +55,9 @@ def lines(title: str, y_title: str, labels: Sequence[str], series: Series, *, em
     options = _common(title, y_title, empty)
     if percent:
         options.update(range=(0, 100), value_formatter=lambda v: f"{v:.0f}%")
-    chart = pygal.Line(**options, x_label_rotation=45, show_minor_x_labels=True, allow_interruptions=True,
-                       dots_size=3)
+    # Every third month named: 24 names side by side would not be read.
+    chart = pygal.Line(**options, x_label_rotation=45, x_labels_major_every=3, show_minor_x_labels=False,
+                       allow_interruptions=True, dots_size=3)
     chart.x_labels = list(labels)
     for name, values in series:
         chart.add(name, list(values))

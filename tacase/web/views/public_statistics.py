@@ -45,7 +45,7 @@ def days(value: float | None) -> str:
 
 
 def share(value: float | None) -> str:
-    return "" if value is None else format_percent(value, format="#,##0%")
+    return "" if value is None else format_percent(value)  # "78%", "78 %" in French
 
 
 def shown_count(value: int | None) -> str:
@@ -123,7 +123,7 @@ def public_statistics() -> Any:
         waiting=waiting, bands=age_bands(figures["age_limits"]), titles=titles,
         periods=[(ROLLING, _("The last 12 months"))] + [(str(y), str(y)) for y in figures["years"]],
         period_name=_period_name(period), type_name=titles.get(wtype, _("all types of request")),
-        updated=format_datetime(_instant(figures["built_at"]), "d MMMM y, HH:mm"),
+        updated=built_on(figures),
         stage_chart=url_for("web.public_statistics_chart", name="stages", **args),
         monthly_chart=url_for("web.public_statistics_chart", name="monthly", **_language_args()),
         language=_language_args(), args=args), 422 if problems else 200
@@ -140,7 +140,7 @@ def public_statistics_method() -> Any:
     return render_template("web/public_statistics_method.html", figures=figures, deadlines=deadlines,
                            stages=[names[s] for s in figures["stages"]],
                            bands=age_bands(figures["age_limits"]),
-                           updated=format_datetime(_instant(figures["built_at"]), "d MMMM y, HH:mm"),
+                           updated=built_on(figures),
                            language=_language_args())
 
 
@@ -182,8 +182,9 @@ def _chart(name: str, built_at: str, period: str, wtype: str, locale: str) -> by
                         [month_name(m) for m in months], series, percent=True, empty=no_figures())
 
 
-def _instant(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
+def built_on(figures: dict[str, Any]) -> str:
+    """When the figures were computed, in UTC as the pages say."""
+    return format_datetime(dt.datetime.fromisoformat(figures["built_at"]), "d MMMM y, HH:mm", rebase=False)
 
 
 @bp.get("/public/statistics.csv")
@@ -233,7 +234,7 @@ def staff_statistics() -> Any:
                            stages=[names[s] for s in figures["stages"]],
                            by_state=table(dict(sorted(by_state.items()))),
                            by_person=table(figures["by_person"]),
-                           updated=format_datetime(_instant(figures["built_at"]), "d MMMM y, HH:mm"))
+                           updated=built_on(figures))
 
 
 @bp.get("/statistics/monthly.svg")
