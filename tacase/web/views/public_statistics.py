@@ -113,9 +113,9 @@ def public_statistics() -> Any:
                                       if not figures["monthly"][m][s]["fewer_than_5"] else _("fewer than 5")
                                       for s in STAGES]} for m in months]
     scope = figures["open"]["by_type"][wtype] if wtype else figures["open"]["all"]
-    waiting = [{"name": names[s], "waiting": shown_count(scope[s]["waiting"]),
-                "overdue": shown_count(scope[s]["overdue"]),
-                "bands": [shown_count(n) for n in scope[s]["by_age"]]} for s in STAGES]
+    waiting = [{"name": names[s],
+                "cells": [shown_count(n) for n in (w["waiting"], w["overdue"], *w["by_age"])]}
+               for s in STAGES if (w := scope[s])]
     args = {**_language_args(), "period": period, **({"type": wtype} if wtype else {})}
     return render_template(
         "web/public_statistics.html", figures=figures, period=period, wtype=wtype, problems=problems,
@@ -135,7 +135,7 @@ def public_statistics_method() -> Any:
     figures = timeliness.figures_or_build(db(), clock)
     names = stage_names()
     titles = _type_titles()
-    deadlines = [{"title": titles[t], "cells": [figures["deadlines"][t].get(s) for s in figures["stages"]]}
+    deadlines = [{"name": titles[t], "cells": [figures["deadlines"][t].get(s) for s in figures["stages"]]}
                  for t in titles if t in figures["deadlines"]]
     return render_template("web/public_statistics_method.html", figures=figures, deadlines=deadlines,
                            stages=[names[s] for s in figures["stages"]],
