@@ -11,7 +11,10 @@ it, nor are documents but those the State itself marks public. Every value here 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,27 +22,32 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Row,
+    Select,
     String,
     and_,
+    any_,
+    bindparam,
     cast,
     delete,
     extract,
     func,
     literal_column,
-    or_,
     select,
+    tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
-from tacase.db.models import Case, CaseTransition, Document, PublicFile
+from tacase.db.models import Case, CaseRecommendation, CaseTransition, Document, PublicFile, WorkflowVersion
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.reference import requesting_state
 from tacase.services import audit_log, snapshots
 from tacase.services.access import speaks_for_state
 from tacase.services.actors import Actor
 from tacase.services.case_fields import field_values
-from tacase.services.cases import check_version, definition_of, flush_case, get_case
+from tacase.services.cases import check_version, definition_of, definition_of_row, flush_case, get_case
 from tacase.services.clock import Clock
 from tacase.services.errors import Forbidden, NotFound, ValidationFailed
 
@@ -67,76 +75,180 @@ class PublicFilter:
 @dataclass(frozen=True)
 class PublicPage:
     items: list[dict[str, Any]]
-    page: int
+    page: int | None  # None when the page was found by a cursor
     per_page: int
     has_next: bool
+    next_cursor: str | None = None  # where the next page starts, however deep; None on the last one
 
 
-def _filtered(flt: PublicFilter) -> Any:
-    query = select(Case).where(published())
+# What a published case is read with: what places it on the record, its workflow version's hash (its
+# definition then comes from memory), the columns of the common fields a workflow file may make
+# public and `extra` for the workflow's own fields, and whether its State published a document with it
+# (most have none: their documents are then not asked for). Plain rows, not ORM objects (a page of
+# objects costs more than its query); the columns of people's names and addresses are never read.
+PUBLIC_COLUMNS = (
+    Case.id, Case.reference, Case.type, Case.state_code, Case.status, Case.submitted_at, Case.closed_at,
+    Case.workflow_version_id, WorkflowVersion.sha256.label("workflow_sha256"),
+    Case.title, Case.objectives, Case.activities, Case.expected_results, Case.channel_reference,
+    Case.channel_date, Case.recipient_institutions, Case.planned_start, Case.planned_end,
+    Case.budget_amount, Case.budget_currency, Case.funding_source, Case.sdg_targets, Case.themes, Case.extra,
+    select(Document.id).where(Document.case_id == Case.id, Document.public).exists().label("has_documents"),
+)
+NEWEST_FIRST = (Case.submitted_at.desc(), Case.id.desc())  # the published-cases indexes, read backwards
+
+
+class PublishedCase:
+    """A published case as the record reads it: its row's columns by name and its recommendations,
+    what field_values reads of a Case. The columns NEVER_PUBLIC are not read; they are None here."""
+
+    focal_point_name = focal_point_email = None
+    consent_to_publish = True  # the record's own condition
+
+    def __init__(self, row: Row[Any], recommendations: Sequence[Any]) -> None:
+        self.__dict__.update(row._asdict())
+        self.recommendations = recommendations
+
+
+def _conditions(flt: PublicFilter) -> list[ColumnElement[bool]]:
+    conditions = [published()]
     if flt.state:
-        query = query.where(Case.state_code.in_([s.upper() for s in flt.state]))
+        conditions.append(Case.state_code.in_([s.upper() for s in flt.state]))
     if flt.type:
-        query = query.where(Case.type.in_(flt.type))
+        conditions.append(Case.type.in_(flt.type))
     if flt.fund:
-        query = query.where(Case.funding_source.in_(flt.fund))
+        conditions.append(Case.funding_source.in_(flt.fund))
     if flt.status:
-        query = query.where(Case.status.in_(flt.status))
+        conditions.append(Case.status.in_(flt.status))
     if flt.year is not None:
         if not FIRST_YEAR <= flt.year <= LAST_YEAR:
             raise ValidationFailed({"year": [f"a year from {FIRST_YEAR} to {LAST_YEAR}"]})
         start = dt.datetime(flt.year, 1, 1, tzinfo=dt.UTC)
-        query = query.where(Case.submitted_at >= start,
-                            Case.submitted_at < start.replace(year=flt.year + 1))
-    return query
+        conditions += [Case.submitted_at >= start, Case.submitted_at < start.replace(year=flt.year + 1)]
+    return conditions
 
 
-def published_cases(session: Session, flt: PublicFilter, *, page: int = 1, per_page: int = 25) -> PublicPage:
-    """A page of the public record, the most recently submitted first."""
+def _rows(*conditions: ColumnElement[bool]) -> Select[Any]:
+    return (select(*PUBLIC_COLUMNS).join(WorkflowVersion, WorkflowVersion.id == Case.workflow_version_id)
+            .where(*conditions))
+
+
+def _after(position: tuple[dt.datetime, int]) -> ColumnElement[bool]:
+    """The cases after this one, newest first: one comparison of the index's two columns, which the
+    index answers by seeking to it (however deep) rather than by reading what comes before."""
+    return tuple_(Case.submitted_at, Case.id) < (position[0], position[1])  # typed as the columns
+
+
+def cursor_of(item: Any) -> str:
+    """Where the record continues after this case (a PublishedCase), as an opaque text."""
+    raw = json.dumps([item.submitted_at.astimezone(dt.UTC).isoformat(), item.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """The position a cursor stands for; ValidationFailed for anything that is not one."""
+    try:
+        at, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(at, str) or type(case_id) is not int:
+            raise ValueError
+        instant = dt.datetime.fromisoformat(at)
+        if instant.tzinfo is None:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed({"cursor": ["not a cursor of the record: pass next_cursor of the page before"]}
+                               ) from None
+    return instant, case_id
+
+
+def published_cases(session: Session, flt: PublicFilter, *, page: int = 1, per_page: int = 25,
+                    cursor: str | None = None) -> PublicPage:
+    """A page of the public record, the most recently submitted first: by its number, or after
+    `cursor` (the page before's next_cursor), which reaches any depth at the cost of the first."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
-    cases = list(session.scalars(
-        _filtered(flt).options(selectinload(Case.recommendations))
-        .order_by(Case.submitted_at.desc(), Case.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)).all())
-    shown = cases[:per_page]
+    conditions = _conditions(flt)
+    if cursor is not None:
+        conditions.append(_after(read_cursor(cursor)))
+    query = _rows(*conditions).order_by(*NEWEST_FIRST)
+    offset = (page - 1) * per_page if cursor is None else 0
+    if offset:
+        # A deep page: the keys it skips come from the index alone, then only its rows are read.
+        keys = (select(Case.id).where(*conditions).order_by(*NEWEST_FIRST).offset(offset)
+                .limit(per_page + 1).subquery())
+        query = query.where(Case.id.in_(select(keys.c.id)))
+    else:
+        query = query.limit(per_page + 1)
+    rows = session.connection().execute(query).all()
+    shown = _read(session, rows[:per_page])
+    documents = _public_documents(session, [c.id for c in shown if c.has_documents])
     steps = _steps(session, [c.id for c in shown])
-    documents = _public_documents(session, [c.id for c in shown])
-    items = [public_view(c, definition_of(session, c), steps.get(c.id, []), documents.get(c.id, []))
+    items = [public_view(c, definition_of_row(session, c), steps.get(c.id, ()), documents.get(c.id, ()))
              for c in shown]
-    return PublicPage(items=items, page=page, per_page=per_page, has_next=len(cases) > per_page)
+    more = len(rows) > per_page
+    return PublicPage(items=items, page=page if cursor is None else None, per_page=per_page, has_next=more,
+                      next_cursor=cursor_of(shown[-1]) if more else None)
 
 
 def published_case(session: Session, reference: str) -> dict[str, Any]:
     """One published case, or NotFound: an unpublished case is answered as one that does not exist."""
-    case = None
+    row = None
     if isinstance(reference, str) and len(reference) <= 32:
-        case = session.scalar(select(Case).where(Case.reference == reference, published()))
-    if case is None:
+        row = session.connection().execute(_ONE, {"reference": reference}).first()
+    if row is None:
         raise NotFound(f"no published request {reference}")
-    return public_view(case, definition_of(session, case), _steps(session, [case.id]).get(case.id, []),
-                       _public_documents(session, [case.id]).get(case.id, []))
+    (case,) = _read(session, [row])
+    documents = _public_documents(session, [case.id]) if case.has_documents else {}
+    return public_view(case, definition_of_row(session, case), _steps(session, [case.id]).get(case.id, ()),
+                       documents.get(case.id, ()))
 
 
-def _steps(session: Session, case_ids: Sequence[int]) -> dict[int, list[CaseTransition]]:
-    if not case_ids:
-        return {}
-    found: dict[int, list[CaseTransition]] = {}
-    for step in session.scalars(select(CaseTransition).where(CaseTransition.case_id.in_(case_ids))
-                                .order_by(CaseTransition.case_id, CaseTransition.at, CaseTransition.id)):
-        found.setdefault(step.case_id, []).append(step)
+# The statements of a page's or a case's parts, built once. Their cases' ids go to PostgreSQL as one
+# array (the same statement however many, prepared by the driver once), elsewhere as a list.
+_ONE = _rows(Case.reference == bindparam("reference"), published())
+
+
+def _by_cases(statement: Callable[[Callable[[Any], Any]], Select[Any]]) -> dict[bool, Select[Any]]:
+    return {True: statement(lambda column: column == any_(bindparam("case_ids", type_=ARRAY(Integer)))),
+            False: statement(lambda column: column.in_(bindparam("case_ids", expanding=True)))}
+
+
+_RECOMMENDATIONS = _by_cases(lambda among: select(
+    CaseRecommendation.case_id, CaseRecommendation.mechanism, CaseRecommendation.document_symbol,
+    CaseRecommendation.paragraph).where(among(CaseRecommendation.case_id))
+    .order_by(CaseRecommendation.case_id, CaseRecommendation.position))
+_STEPS = _by_cases(lambda among: select(
+    CaseTransition.case_id, CaseTransition.trigger, CaseTransition.to_state, CaseTransition.at,
+    CaseTransition.record).where(among(CaseTransition.case_id))
+    .order_by(CaseTransition.case_id, CaseTransition.at, CaseTransition.id))
+_DOCUMENTS = _by_cases(lambda among: select(
+    Document.case_id, Document.id, Document.filename, Document.content_type, Document.size, Document.public)
+    .where(among(Document.case_id), Document.public).order_by(Document.case_id, Document.id))
+
+
+def _of_cases(session: Session, statements: dict[bool, Select[Any]], case_ids: Sequence[int]
+              ) -> dict[int, list[Any]]:
+    """The rows of the statement for these cases, in its order, by case."""
+    found: dict[int, list[Any]] = {}
+    if case_ids:
+        statement = statements[session.get_bind().dialect.name == "postgresql"]
+        for row in session.connection().execute(statement, {"case_ids": list(case_ids)}):
+            found.setdefault(row.case_id, []).append(row)
     return found
 
 
-def _public_documents(session: Session, case_ids: Sequence[int]) -> dict[int, list[Document]]:
+def _read(session: Session, rows: Sequence[Row[Any]]) -> list[PublishedCase]:
+    """The cases of these rows, each with its recommendations (one query for all)."""
+    recommendations = _of_cases(session, _RECOMMENDATIONS, [row.id for row in rows])
+    return [PublishedCase(row, recommendations.get(row.id, [])) for row in rows]
+
+
+def _steps(session: Session, case_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The steps of these cases in order, as rows of what public_view reads of them."""
+    return _of_cases(session, _STEPS, case_ids)
+
+
+def _public_documents(session: Session, case_ids: Sequence[int]) -> dict[int, list[Any]]:
     """The documents their State marked public, oldest first, by case."""
-    if not case_ids:
-        return {}
-    found: dict[int, list[Document]] = {}
-    for document in session.scalars(select(Document).where(Document.case_id.in_(case_ids), Document.public)
-                                    .order_by(Document.case_id, Document.id)):
-        found.setdefault(document.case_id, []).append(document)
-    return found
+    return _of_cases(session, _DOCUMENTS, case_ids)
 
 
 def public_document(session: Session, reference: Any, document_id: int) -> Document:
@@ -156,10 +268,11 @@ def document_path(reference: str, document_id: int) -> str:
     return f"/public/record/{reference}/documents/{document_id}"
 
 
-def public_view(case: Case, definition: WorkflowDefinition, steps: Sequence[CaseTransition],
-                documents: Sequence[Document] = ()) -> dict[str, Any]:
+def public_view(case: Case | PublishedCase, definition: WorkflowDefinition, steps: Sequence[Any],
+                documents: Sequence[Any] = ()) -> dict[str, Any]:
     """All that the public may know of a published case. Values stay Python values (dates,
-    Decimals); the answer's format is the caller's. `documents` are those the State marked public."""
+    Decimals); the answer's format is the caller's. `steps` are its steps in order (CaseTransition
+    or rows of their columns), `documents` those the State marked public."""
     state = requesting_state(case.state_code)
     values = field_values(case, definition)
     fields = {name: values[name] for name in definition.public_fields()
@@ -186,7 +299,7 @@ def _record_label(definition: WorkflowDefinition, status: str) -> str:
     return state.record_label if state else status
 
 
-def _stages(definition: WorkflowDefinition, steps: Sequence[CaseTransition]) -> list[dict[str, Any]]:
+def _stages(definition: WorkflowDefinition, steps: Sequence[Any]) -> list[dict[str, Any]]:
     """When the case first entered each stage the public can tell apart; a return to the State and
     the reply stay within the review, as the record's label says."""
     stages: list[dict[str, Any]] = []
@@ -210,7 +323,7 @@ def _typed(spec: Any, value: Any) -> Any:
     return value
 
 
-def _records(definition: WorkflowDefinition, steps: Sequence[CaseTransition]) -> list[dict[str, Any]]:
+def _records(definition: WorkflowDefinition, steps: Sequence[Any]) -> list[dict[str, Any]]:
     """What the steps recorded that the workflow file makes public (the amount approved, the dates
     of delivery, the evaluation's public summary), step by step."""
     out = []
@@ -224,7 +337,6 @@ def _records(definition: WorkflowDefinition, steps: Sequence[CaseTransition]) ->
             out.append({"step": step.trigger, "label": _record_label(definition, step.to_state),
                         "on": step.at.date(), "values": shown, "value_labels": labels})
     return out
-
 
 
 def set_consent(session: Session, actor: Actor, clock: Clock, reference: str, consent: Any, *,
@@ -288,30 +400,27 @@ def all_published(session: Session, flt: PublicFilter, *, batch: int | None = No
                   pause: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
     """Every published case the filter takes, the most recently submitted first, as public_view shows
     it. The filter is checked now (ValidationFailed), the rows are read as they are consumed: by
-    keyset in the published-cases index's order, a query for the cases and one for their steps per
-    batch, each batch let go of once shown, so that memory stays the size of a batch. `pause` is
-    called between batches, when nothing read is held: a long download ends its read transaction
-    there, so that it keeps no lock (on SQLite every transaction holds the write lock) for long."""
+    keyset in the published-cases index's order, a query for the cases, one for their
+    recommendations and one for their steps per batch, each batch let go of once shown, so that
+    memory stays the size of a batch. `pause` is called between batches, when nothing read is held:
+    a long download ends its read transaction there, so that it keeps no lock (on SQLite every
+    transaction holds the write lock) for long."""
     batch = batch or EXPORT_BATCH
-    query = _filtered(flt).options(selectinload(Case.recommendations)).order_by(
-        Case.submitted_at.desc(), Case.id.desc()).limit(batch)
+    conditions = _conditions(flt)
 
     def rows() -> Iterator[dict[str, Any]]:
         after: tuple[dt.datetime, int] | None = None
         while True:
-            page = query if after is None else query.where(or_(
-                Case.submitted_at < after[0], and_(Case.submitted_at == after[0], Case.id < after[1])))
-            cases = list(session.scalars(page).all())
+            page = _rows(*conditions, *([] if after is None else [_after(after)]))
+            cases = _read(session, session.connection().execute(
+                page.order_by(*NEWEST_FIRST).limit(batch)).all())
             steps = _steps(session, [c.id for c in cases])
             for case in cases:
-                yield public_view(case, definition_of(session, case), steps.get(case.id, []))
-            for case in cases:
-                for step in steps.get(case.id, []):
-                    session.expunge(step)
-                session.expunge(case)
+                yield public_view(case, definition_of_row(session, case), steps.get(case.id, ()))
             if len(cases) < batch:
                 return
             after = (cases[-1].submitted_at, cases[-1].id)
+            del cases, steps
             if pause is not None:
                 pause()
 

@@ -249,3 +249,44 @@ def test_the_feed_tells_of_published_requests_only(client, people):
     assert hidden not in text and "Not for the public eye" not in text
     consent(client, people["fiji"], ref, False)
     assert ref not in client.get("/public/feed.atom").get_data(as_text=True)
+
+
+def test_the_cursor_walks_the_record_as_the_pages_do(client, people):
+    refs = [draft(client, people["fiji"], consent_to_publish=True) for _ in range(5)]
+    for ref in refs:
+        fire(client, people["fiji"], ref, "submit")  # the same instant: the order falls back on the id
+    by_page = [public_references(client, per_page=2, page=n) for n in (1, 2, 3)]
+    assert [ref for page in by_page for ref in page] == refs[::-1]
+    first = client.get(f"{API}/public/cases", query_string={"per_page": 2}).get_json()
+    assert first["next_page"] == 2 and first["next_cursor"]
+    walked, body = list(first["items"]), first
+    while body["next_cursor"]:
+        body = client.get(f"{API}/public/cases", query_string={"per_page": 2, "cursor": body["next_cursor"]}
+                          ).get_json()
+        assert body["page"] is None and body["next_page"] is None
+        walked += body["items"]
+    assert [item["reference"] for item in walked] == refs[::-1]
+    assert walked[0] == first["items"][0]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "W10", "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgMV0", "x" * 300])
+def test_a_cursor_that_is_not_one_is_refused(client, cursor):
+    r = client.get(f"{API}/public/cases", query_string={"cursor": cursor})
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert "cursor" in json.dumps(r.get_json())
+
+
+def test_a_page_of_the_record_is_three_statements_whatever_its_length(world, client, people):
+    from tests.api.test_statement_counts import counted
+
+    for _ in range(3):
+        ref = draft(client, people["fiji"], consent_to_publish=True)
+        fire(client, people["fiji"], ref, "submit")
+    for address in (f"{API}/public/cases", f"{API}/public/cases/{ref}"):
+        with counted(world.app) as seen:
+            assert client.get(address).status_code == 200
+        # the cases (with their workflow's hash and whether they have a public document), their
+        # recommendations, their steps; no query per case, and no documents' query when none is public
+        assert len(seen.statements) == 3, seen.statements
+        assert "FROM cases" in seen.statements[0]
+        assert seen.tables()[1:] == ["SELECT case_recommendations", "SELECT case_transitions"], seen.tables()

@@ -401,6 +401,9 @@ class PublicListArgs(Schema):
         "description": "the year the request was submitted"})
     page = ma.Integer(load_default=1, validate=validate.Range(min=1, max=PUBLIC_MAX_PAGE))
     per_page = ma.Integer(load_default=25, validate=validate.Range(min=1, max=PUBLIC_MAX_PER_PAGE))
+    cursor = ma.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "`next_cursor` of the previous page: the next page, however deep (with the same "
+                       "filters and `per_page`; `page` is then not used)"})
 
 
 class PublicStageSchema(Schema):
@@ -447,6 +450,9 @@ class PublicCaseSchema(Schema):
 
 class PublicPageSchema(Schema):
     items = ma.List(ma.Nested(PublicCaseSchema))
-    page = ma.Integer()
+    page = ma.Integer(allow_none=True, metadata={"description": "null when the page was found by `cursor`"})
     per_page = ma.Integer()
-    next_page = ma.Integer(allow_none=True, metadata={"description": "null on the last page"})
+    next_page = ma.Integer(allow_none=True, metadata={
+        "description": f"null on the last page, on page {PUBLIC_MAX_PAGE} and after a `cursor`"})
+    next_cursor = ma.String(allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page, however deep; null on the last page"})
