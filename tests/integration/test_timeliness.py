@@ -182,9 +182,9 @@ def test_a_later_refresh_adds_what_moved_and_counts_nothing_twice(session, make,
     timeliness.refresh(session, NOW)
     kept = session.scalar(select(func.count()).select_from(TimelinessStep))
     # Later: one case is reviewed, five new ones go their way; the old steps stay as they were.
-    session.add(CaseTransition(case_id=moving.id, trigger="review", from_state="submitted", to_state="reviewed",
-                               actor_id=people["reviewer"].id, at=NOW + dt.timedelta(days=1), record={},
-                               seconds_in_state=9 * DAY))
+    session.add(CaseTransition(case_id=moving.id, trigger="review", from_state="submitted",
+                               to_state="reviewed", actor_id=people["reviewer"].id,
+                               at=NOW + dt.timedelta(days=1), record={}, seconds_in_state=9 * DAY))
     for days in (6, 7, 8, 9):
         reviewed_in(session, make, people, days, start=NOW + dt.timedelta(days=1))
     later = NOW + dt.timedelta(days=30)
