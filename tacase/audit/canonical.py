@@ -9,6 +9,20 @@ from typing import Any
 import rfc8785
 
 
+def json_scalar(value: Any) -> Any:
+    """A value JSON has no word for, as tacase writes it everywhere: dates in ISO 8601, UTC instants
+    with a Z, Decimals as exact text, sets sorted (a `default` for json.dumps)."""
+    if isinstance(value, dt.datetime):
+        return format_instant(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def jsonable(value: Any) -> Any:
     """Dates as ISO 8601 text, UTC instants with a Z, Decimals as exact text."""
     if isinstance(value, dict):
@@ -16,12 +30,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         items = [jsonable(v) for v in value]
         return sorted(items) if isinstance(value, set | frozenset) else items
-    if isinstance(value, dt.datetime):
-        return format_instant(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
+    if isinstance(value, dt.date | Decimal):
+        return json_scalar(value)
     if isinstance(value, float) and not value.is_integer():
         return value
     if isinstance(value, float):

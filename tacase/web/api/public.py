@@ -3,15 +3,13 @@ and never setting a cookie. What it shows is decided in tacase.services.public_r
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from decimal import Decimal
 from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow import RAISE
 
-from tacase.audit.canonical import format_instant
+from tacase.audit.canonical import json_scalar
 from tacase.services import public_record
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import PublicCaseSchema, PublicListArgs, PublicPageSchema
@@ -22,26 +20,12 @@ blp = Blueprint("public", __name__, url_prefix=f"{API_PREFIX}/public",
                 description="The public record: requests whose State consents to publication")
 
 
-def _json_value(value: Any) -> Any:
-    """What JSON has no word for, as tacase writes it everywhere (audit.canonical.jsonable): dates in
-    ISO 8601, UTC instants with a Z, Decimals as exact text."""
-    if isinstance(value, dt.datetime):
-        return format_instant(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def cacheable(payload: Any) -> Response:
     """A public answer: the same for everyone, so shared caches may keep it for a while, and a
     client that has it already gets 304. Written once, in one pass of the encoder (the values
     JSON has no word for are converted as it meets them); the ETag is a hash of those bytes."""
     provider = current_app.json
-    body = json.dumps(payload, default=_json_value, ensure_ascii=getattr(provider, "ensure_ascii", True),
+    body = json.dumps(payload, default=json_scalar, ensure_ascii=getattr(provider, "ensure_ascii", True),
                       sort_keys=getattr(provider, "sort_keys", False), separators=(",", ":"))
     response = current_app.response_class(body + "\n", mimetype="application/json")
     response.cache_control.public = True
