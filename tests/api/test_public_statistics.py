@@ -140,3 +140,8 @@ def test_a_state_does_not_see_the_offices_figures(client, world, people):
 def test_without_signing_in_the_offices_figures_ask_for_it(client):
     r = client.get("/statistics")
     assert r.status_code == 302 and "/sign-in" in r.headers["Location"]
+
+
+def test_the_record_leads_to_the_processing_times(client):
+    page = client.get("/public/record?lang=fr").get_data(as_text=True)
+    assert 'href="/public/statistics?lang=fr"' in page
