@@ -6,50 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cached_property
 
 import click
-from sqlalchemy.orm import Session
 
-from config import BaseConfig, ConfigError, load_config
+from tacase import cli_audit, cli_export
+from tacase.cli_context import Context, pass_context
 from tacase.engine.definitions import WorkflowError, load_dir
 from tacase.engine.machine import mermaid
-
-
-class Context:
-    def __init__(self) -> None:
-        try:
-            self.config: BaseConfig = load_config()
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    @cached_property
-    def session_factory(self):
-        from tacase.db.session import make_engine, make_session_factory
-        from tacase.services.runtime import Runtime
-
-        try:
-            runtime = Runtime.from_config(self.config)
-        except WorkflowError as exc:
-            raise click.ClickException(f"the workflows are invalid:\n{exc}") from None
-        engine = make_engine(self.config.DATABASE_URL)
-        click.get_current_context().call_on_close(engine.dispose)
-        return make_session_factory(engine, runtime)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self.session_factory() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
 @click.group(help="tacase: requests for human-rights technical assistance, handled on the record.")
@@ -299,63 +262,6 @@ def outbox_list(ctx: Context, status: str | None, limit: int) -> None:
                        f"{m.to_address} {m.subject!r}{error}")
 
 
-# --- audit ------------------------------------------------------------------------------------
-
-@main.group(help="The tamper-evident audit log.")
-def audit() -> None:
-    pass
-
-
-@audit.command("verify", help="Recompute the hash chain; exit 1 at the first bad event.")
-@click.option("--since-last", is_flag=True,
-              help="only the events after the last checkpoint (by default: the whole chain)")
-@pass_context
-def audit_verify(ctx: Context, since_last: bool) -> None:
-    from tacase.jobs.tasks import verify_audit
-    from tacase.services.clock import utcnow
-
-    result = verify_audit(ctx.session_factory, utcnow, full=not since_last)
-    if result.ok:
-        click.echo(f"OK: {result.events} events, head {result.head}")
-        return
-    click.echo(f"BAD: event {result.first_bad_seq}: {result.reason} "
-               f"({result.events} events verified before it)")
-    sys.exit(1)
-
-
-# --- open data --------------------------------------------------------------------------------
-
-@main.group(help="Files made from the public record.")
-def export() -> None:
-    pass
-
-
-@export.command("open-data", help="Write the open-data files (cases.csv and cases.json: every published "
-                "request, the same as /public/data serves) into a directory.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, writable=True),
-              help="the directory to write into (made if missing)")
-@pass_context
-def export_open_data(ctx: Context, out: str) -> None:
-    from pathlib import Path
-
-    from tacase.jobs.tasks import licence
-    from tacase.services import open_data, public_record
-    from tacase.services.clock import utcnow
-
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    now = utcnow()
-    with ctx.session() as session:
-        for name in open_data.NAMES:
-            path, part = folder / name, folder / f".{name}.part"
-            with part.open("w", encoding="utf-8", newline="") as f:
-                for piece in open_data.chunks(session, name.rsplit(".", 1)[1], public_record.PublicFilter(),
-                                              licence(ctx.config), now):
-                    f.write(piece)
-            part.replace(path)  # whole or not at all
-            click.echo(f"{path}: {path.stat().st_size} bytes")
-
-
 # --- users ------------------------------------------------------------------------------------
 
 @main.group(help="User accounts.")
@@ -419,6 +325,10 @@ def serve(ctx: Context, bind: str, workers: int, threads: int, timeout: int | No
         ctx.config.REQUEST_TIMEOUT_SECONDS = timeout
     run_gunicorn(ctx.config, bind=bind, workers=workers, threads=threads,
                  timeout=ctx.config.REQUEST_TIMEOUT_SECONDS)
+
+
+for _module in (cli_audit, cli_export):
+    _module.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover
