@@ -98,6 +98,12 @@ class BaseConfig:
     # How often the scheduler sweeps deadlines and delivers mail.
     SWEEP_EVERY_SECONDS = 60
     DELIVER_EVERY_SECONDS = 15
+    # The Ed25519 key that signs the audit chain's head (signed checkpoints): the path of a PEM file
+    # kept outside the database (`tacase audit keygen --out FILE` makes one). Empty: nothing is signed.
+    AUDIT_SIGNING_KEY = ""
+    # Whether a missing key file is made on first use (development only: elsewhere a lost key is an
+    # error to see, not to paper over with a new one).
+    AUDIT_SIGNING_KEY_CREATE = False
     # SQLite only: the leader's lease; a standby takes over this long after the leader died.
     SCHEDULER_LEASE_SECONDS = 30
 
@@ -113,7 +119,7 @@ class BaseConfig:
                      "PUBLIC_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR",
-                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL"):
+                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL", "AUDIT_SIGNING_KEY"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
@@ -143,6 +149,9 @@ class DevelopmentConfig(BaseConfig):
     DEBUG = True
     # Plain http on the loopback; every other configuration sends the cookie over https only.
     SESSION_COOKIE_SECURE = False
+    # Made by the first signed checkpoint; instance/ is never committed.
+    AUDIT_SIGNING_KEY = str(INSTANCE_DIR / "audit-signing-key.pem")
+    AUDIT_SIGNING_KEY_CREATE = True
 
 
 class TestingConfig(BaseConfig):

@@ -366,6 +366,25 @@ class AuditVerification(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class AuditCheckpoint(Base):
+    """A signed checkpoint: the chain's head at event `sequence` was `head`, signed at `signed_at` by
+    the Ed25519 key `key_id` (whose public key is kept beside it). The key itself lives outside the
+    database; on PostgreSQL the rows cannot be changed or removed (triggers, as for the events)."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (CheckConstraint("sequence >= 1", name="sequence_positive"),
+                      UniqueConstraint("sequence", "key_id"),
+                      Index("ix_audit_checkpoints_signed_at", "signed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
+    signature: Mapped[str] = mapped_column(String(128))  # base64 of the raw 64 bytes
+
+
 DEADLINE_EVENT_KINDS = ("reminder", "overdue", "escalation", "state_reminder", "last_notice")
 
 

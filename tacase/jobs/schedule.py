@@ -43,4 +43,7 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
         Job("audit-verify-full", "verify_audit_chain", "cron",
             {"hour": 2, "minute": 30, "timezone": config.DUTY_STATION_TIMEZONE},
             "verify the whole audit chain, from the first event"),
+        Job("audit-sign-checkpoint", "sign_audit_checkpoint", "cron",
+            {"hour": 3, "minute": 0, "timezone": config.DUTY_STATION_TIMEZONE},
+            "sign the audit chain's head with the key outside the database (a signed checkpoint)"),
     )

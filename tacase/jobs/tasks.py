@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import BaseConfig
-from tacase.audit import store
+from tacase.audit import checkpoints, signing, store
 from tacase.audit.chain import START, Verification
 from tacase.services import idempotency, open_data, outbox, public_record, timeliness
 from tacase.services.clock import Clock
@@ -107,6 +107,30 @@ def verify_audit_chain(ctx: JobContext) -> None:
     result = verify_audit(ctx.sessions, ctx.clock, full=True)
     if result.ok:
         log.info("the audit chain verifies: %s events, head %s", result.events, result.head)
+
+
+# What the signing job said already about a missing key: said once per process, not every day.
+_SAID: set[str] = set()
+
+
+def sign_audit_checkpoint(ctx: JobContext) -> None:
+    """Sign the chain's head (once per head and key: a second run, or a second process, adds none)."""
+    try:
+        key = signing.key_from_settings(ctx.config.AUDIT_SIGNING_KEY,
+                                        create=ctx.config.AUDIT_SIGNING_KEY_CREATE)
+    except signing.NoSigningKey as exc:
+        if "no-key" not in _SAID:
+            _SAID.add("no-key")
+            log.warning("signed checkpoints are off: %s", exc)
+        return
+    except signing.SigningKeyError as exc:
+        log.error("no signed checkpoint: %s", exc)
+        return
+    with ctx.sessions() as session:
+        signed = checkpoints.sign_head(session, key, ctx.clock())
+        session.commit()
+    if signed is not None and signed[1]:
+        log.info("signed checkpoint of event %s, key %s", signed[0].sequence, signed[0].key_id)
 
 
 def purge_idempotency_keys(ctx: JobContext) -> None:

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tacase.audit import checkpoints
 from tacase.audit.chain import START, Verification
+from tacase.audit.signing import SignedCheckpoint
 from tacase.audit.store import last_full_verification, latest_checkpoint, verify_chain
 from tacase.db.models import AuditEvent, AuditVerification, Case, User
 from tacase.engine.roles import ADMIN, BOARD
@@ -99,6 +101,24 @@ def verify(session: Session, actor: Actor, *, full: bool = False) -> ChainStatus
     require_auditor(actor)
     start = START if full else latest_checkpoint(session)
     return ChainStatus(verify_chain(session, start), start.seq, last_full_verification(session))
+
+
+@dataclass(frozen=True)
+class SignedStatus:
+    """The latest signed checkpoint (None before the first), why it does not hold (None: it does), and
+    where the chain ends now."""
+
+    checkpoint: SignedCheckpoint | None
+    problem: str | None
+    chain_end: int
+
+
+def signed_checkpoint(session: Session, actor: Actor) -> SignedStatus:
+    """The latest signed checkpoint, checked now: its signature, and the chain's event at its number."""
+    require_auditor(actor)
+    latest = checkpoints.latest(session)
+    return SignedStatus(latest, checkpoints.problem_of(session, latest) if latest else None,
+                        checkpoints.chain_end(session)[0])
 
 
 def actor_id_for(session: Session, named: str) -> int | None:

@@ -9,6 +9,7 @@ from tacase.web.views import (  # noqa: F401
     case_panels,
     cases,
     pages,
+    public_audit,
     public_data,
     public_documents,
     public_pages,

@@ -179,6 +179,27 @@ def _reason(result: Verification) -> str:
     return reason
 
 
+def _signed_words(status: audit_queries.SignedStatus) -> dict[str, Any]:
+    """The latest signed checkpoint in plain words: what it covers, and whether it still holds."""
+    checkpoint = status.checkpoint
+    if checkpoint is None:
+        return {"signed": None}
+    problem = status.problem
+    if problem is None:
+        verdict = None
+    elif problem.startswith("the chain ends at"):
+        verdict = _("The log now ends at event %(end)d, but the signed checkpoint covers event %(seq)d: "
+                    "events were removed from its end.", end=status.chain_end, seq=checkpoint.sequence)
+    elif problem.startswith("event "):
+        verdict = _("Event %(seq)d is no longer the event that was signed: the log was changed up to it.",
+                    seq=checkpoint.sequence)
+    else:
+        verdict = _("Its signature does not verify: the checkpoint was altered or not signed by the key it "
+                    "names.")
+    return {"signed": checkpoint, "signed_at": format_datetime(checkpoint.signed_at, "d MMMM y, HH:mm"),
+            "signed_problem": verdict}
+
+
 # --- the pages --------------------------------------------------------------------------------------
 
 def _page(form: AuditFilterForm, **shown: Any) -> str:
@@ -192,6 +213,7 @@ def _page(form: AuditFilterForm, **shown: Any) -> str:
         "full_reason": _reason(Verification(False, full.events, full.head, full.first_bad_seq, full.reason))
         if full is not None and not full.ok else None,
         "rows": [], "next_url": None, "first_url": None, "csv_url": None, "filtered": False, "after": 0}
+    context.update(_signed_words(audit_queries.signed_checkpoint(db(), actor())))
     context.update(shown)
     return render_template("web/audit.html", **context)
 
