@@ -151,7 +151,7 @@ def check(session: Session, *, stored: bool = True,
         for batch in source:
             wanted = {c.sequence for c in batch if c.sequence <= end}
             hashes = dict(session.execute(select(AuditEvent.seq, AuditEvent.hash)
-                                          .where(AuditEvent.seq.in_(wanted))).tuples()) if wanted else {}
+                                          .where(AuditEvent.seq.in_(wanted))).all()) if wanted else {}
             for checkpoint in batch:
                 report.checked += 1
                 report.furthest = max(report.furthest, checkpoint.sequence)
