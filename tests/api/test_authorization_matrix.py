@@ -132,6 +132,8 @@ MATRIX: dict[tuple[str, str], Check] = {
     ("/public/record/<reference>", "GET"): req((404,) * 7, reference="{case}"),
     ("/public/states/<code>", "GET"): req(OPEN, code="FJI"),
     ("/public/feed.atom", "GET"): req(OPEN),
+    # The audit chain's signed checkpoints: hashes and signatures only, for anyone to copy.
+    ("/public/audit/checkpoints", "GET"): req(OPEN),
     # A document is public only when its State published it with a published request.
     ("/public/record/<reference>/documents/<int:document_id>", "GET"): req(
         (404,) * 7, reference="{case}", document_id="{document_id}"),

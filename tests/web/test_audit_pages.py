@@ -274,3 +274,29 @@ def test_the_form_sent_empty_shows_everything_and_its_links_carry_no_empty_filte
     assert response.status_code == 200
     assert seqs(response) == [e.seq for e in events_in_db(app)]
     assert 'href="/audit.csv"' in html and "All events, in sequence order" in html
+
+
+# --- the signed checkpoint ------------------------------------------------------------------------------
+
+def test_the_latest_signed_checkpoint_shows_and_says_whether_it_verifies(app, board, api_clock, tmp_path):
+    from tacase.audit import checkpoints, signing
+
+    assert "No checkpoint has been signed yet." in text_of(board.get("/audit"))
+    key = signing.new_key_file(tmp_path / "key.pem")
+    with app.extensions["tacase"]["sessions"]() as s:
+        checkpoint, _ = checkpoints.sign_head(s, key, api_clock())
+        s.commit()
+    html = text_of(board.get("/audit"))
+    assert (f"On 2 March 2026, 10:00 the log up to event {checkpoint.sequence} was signed with the key "
+            f"{checkpoint.key_id}, kept outside the database.") in html
+    assert "Verifies." in html and 'href="/public/audit/checkpoints"' in html
+    with app.extensions["tacase"]["engine"].begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        conn.execute(text("DELETE FROM audit_events WHERE seq > :seq"), {"seq": checkpoint.sequence - 2})
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+    html = text_of(board.get("/audit"))
+    assert "Does not verify." in html and "Verifies." not in html
+    assert (f"The log now ends at event {checkpoint.sequence - 2}, but the signed checkpoint covers event "
+            f"{checkpoint.sequence}: events were removed from its end.") in html
