@@ -71,3 +71,15 @@ def test_documents_settings():
     assert (config.MAX_UPLOAD_BYTES, config.DOCUMENTS_DIR) == (5000, "/srv/docs")
     with pytest.raises(ConfigError, match="TACASE_MAX_UPLOAD_BYTES"):
         load_config(environ={"TACASE_MAX_UPLOAD_BYTES": "0"})
+
+
+def test_the_audit_signing_key_is_made_on_first_use_in_development_only():
+    development = load_config("development", environ={})
+    assert development.AUDIT_SIGNING_KEY.endswith("instance/audit-signing-key.pem")
+    assert development.AUDIT_SIGNING_KEY_CREATE is True
+    testing = load_config("testing", environ={})
+    assert (testing.AUDIT_SIGNING_KEY, testing.AUDIT_SIGNING_KEY_CREATE) == ("", False)
+    production = load_config("production", environ={
+        "TACASE_SECRET_KEY": "x" * 40, "TACASE_DATABASE_URL": "postgresql://db/tacase",
+        "TACASE_AUDIT_SIGNING_KEY": "keys/audit.pem"})
+    assert (production.AUDIT_SIGNING_KEY, production.AUDIT_SIGNING_KEY_CREATE) == ("keys/audit.pem", False)
