@@ -231,7 +231,8 @@ def test_the_loader_refuses_a_status_iati_does_not_have(bad):
 def test_the_reporting_organisation_is_a_setting():
     config = load_config("testing", environ={})
     assert (config.IATI_ORG_REF, config.IATI_ORG_TYPE) == ("XM-DAC-41313", "40")
-    other = load_config("testing", environ={"TACASE_IATI_ORG_REF": "XM-EXAMPLE-1", "TACASE_IATI_ORG_TYPE": "10"})
+    other = load_config("testing", environ={"TACASE_IATI_ORG_REF": "XM-EXAMPLE-1",
+                                            "TACASE_IATI_ORG_TYPE": "10"})
     assert (other.IATI_ORG_REF, other.IATI_ORG_TYPE) == ("XM-EXAMPLE-1", "10")
     with pytest.raises(ConfigError, match="TACASE_IATI_ORG_REF"):
         load_config("testing", environ={"TACASE_IATI_ORG_REF": "XM/1"})
