@@ -34,7 +34,7 @@ def export_iati(ctx: Context, out: str, check: bool) -> None:
             count, left_out = iati.check(session, publisher, now)
             for item in left_out:
                 click.echo(f"{item.reference}: left out: {'; '.join(item.reasons)}")
-            click.echo(f"{count} activities in the file, {len(left_out)} requests left out")
+            click.echo(f"{count} activities in the file; requests left out: {len(left_out)}")
             sys.exit(1 if left_out else 0)
         left_out: list[iati.LeftOut] = []
         if out == "-":
