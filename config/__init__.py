@@ -68,6 +68,12 @@ class BaseConfig:
     PUBLIC_DATA_REBUILD_SECONDS = 3600
     PUBLIC_DATA_LICENCE_NAME = "Creative Commons Attribution 4.0 International"
     PUBLIC_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+    # The IATI activity file (/public/data/iati-activities.xml): the reporting organisation, its
+    # identifier in the IATI organisation registry (OHCHR's, from the OECD DAC list) and its IATI
+    # organisation type (40: multilateral).
+    IATI_ORG_REF = "XM-DAC-41313"
+    IATI_ORG_NAME = "Office of the United Nations High Commissioner for Human Rights"
+    IATI_ORG_TYPE = "40"
     # Requests larger than this are refused with 413 before they are read.
     MAX_CONTENT_LENGTH = 1024 * 1024
     # A web worker still busy with one request after this many seconds is stopped (gunicorn's
@@ -119,7 +125,8 @@ class BaseConfig:
                      "PUBLIC_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR",
-                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL", "AUDIT_SIGNING_KEY"):
+                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL", "AUDIT_SIGNING_KEY", "IATI_ORG_REF",
+                     "IATI_ORG_NAME", "IATI_ORG_TYPE"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
@@ -134,6 +141,12 @@ class BaseConfig:
         self.validate()
 
     def validate(self) -> None:
+        if not self.IATI_ORG_REF.strip() or any(c in self.IATI_ORG_REF for c in "/&|? "):
+            raise ConfigError(f"TACASE_IATI_ORG_REF={self.IATI_ORG_REF!r}: expected an IATI organisation "
+                              "identifier such as 'XM-DAC-41313' (no spaces, /, &, | or ?)")
+        if not self.IATI_ORG_TYPE.isdigit():
+            raise ConfigError(f"TACASE_IATI_ORG_TYPE={self.IATI_ORG_TYPE!r}: expected an IATI organisation "
+                              "type code such as '40'")
         if "-" not in self.DUTY_STATION and len(self.DUTY_STATION) != 2:
             raise ConfigError(
                 f"TACASE_DUTY_STATION={self.DUTY_STATION!r}: expected a country code such as "

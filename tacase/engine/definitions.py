@@ -26,9 +26,12 @@ _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 _TOP_KEYS = {"type", "version", "title", "description", "reference_prefix", "initial",
              "reminder_share", "fields", "states", "transitions", "public_fields"}
 _STATE_KEYS = {"staff_label", "public_label", "deadline", "office_clock", "editable_by_state",
-               "description", "record_label", "stage"}
+               "description", "record_label", "stage", "iati_status"}
 # The stages of the office's work that timeliness is published for, in the order a request meets them.
 STAGES = ("review", "decision", "delivery", "evaluation")
+# IATI's activity statuses (pipeline, implementation, finalisation, closed, cancelled, suspended): a
+# state that names one puts its cases in the IATI activity file (tacase.exports.iati).
+IATI_STATUSES = ("1", "2", "3", "4", "5", "6")
 _TRANSITION_KEYS = {"trigger", "from", "to", "roles", "guards", "record", "label", "description",
                     "comment_visible_to_state"}
 _DEADLINE_KEYS = {"working_days", "calendar_days", "remind_after_days", "party"}
@@ -64,6 +67,8 @@ class StateDef:
     record_label: str = ""
     # The stage of the office's work this state belongs to (STAGES), for published timeliness.
     stage: str | None = None
+    # The IATI activity status of a case in this state (IATI_STATUSES); None: not in the IATI file.
+    iati_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,17 @@ class WorkflowDefinition:
         office's to count as done."""
         return tuple(dict.fromkeys(t.trigger for t in self.transitions
                                    if STAFF_ROLES.intersection(t.roles)))
+
+    def iati_statuses(self) -> dict[str, str]:
+        """Each state whose cases are in the IATI activity file, with its IATI activity status."""
+        return {name: state.iati_status for name, state in self.states.items() if state.iati_status}
+
+    def iati_entries(self) -> frozenset[str]:
+        """The transitions that bring a case into the IATI file (from a state outside it): the
+        approval, whose public money is the commitment."""
+        inside = self.iati_statuses()
+        return frozenset(t.trigger for t in self.transitions
+                         if t.dest in inside and any(s not in inside for s in t.sources))
 
     def final_states(self) -> tuple[str, ...]:
         sources = {s for t in self.transitions for s in t.sources}
@@ -306,11 +322,18 @@ def _parse_states(raw: Any, p: _Problems) -> dict[str, StateDef]:
             stage = None
         if stage is not None and clock == "paused":
             p.add(f"{where}: a state where the office's clock is paused belongs to no stage")
+        iati_status = decl.get("iati_status")
+        if iati_status is not None:
+            iati_status = str(iati_status) if isinstance(iati_status, int | str) else None
+            if iati_status not in IATI_STATUSES:
+                p.add(f"{where}: iati_status must be an IATI activity status code, one of "
+                      f"{', '.join(IATI_STATUSES)}")
+                iati_status = None
         states[name] = StateDef(
             name=name, staff_label=staff or name, public_label=public or name, deadline=deadline,
             office_clock_paused=clock == "paused", editable_by_state=editable is True,
             description=str(decl.get("description") or ""),
-            record_label=_label(record_label) or public or name, stage=stage,
+            record_label=_label(record_label) or public or name, stage=stage, iati_status=iati_status,
         )
     return states
 

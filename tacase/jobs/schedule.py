@@ -38,6 +38,10 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
             {"seconds": config.PUBLIC_REFRESH_EVERY_SECONDS},
             "the open-data files, when missing (after a change of consent) or older than "
             "PUBLIC_DATA_REBUILD_SECONDS"),
+        Job("build-iati-file", "build_iati_file", "interval",
+            {"seconds": config.PUBLIC_REFRESH_EVERY_SECONDS},
+            "the IATI activity file, when missing (after a change of consent) or older than "
+            "PUBLIC_DATA_REBUILD_SECONDS; the requests it leaves out, for /admin/iati"),
         Job("audit-checkpoint", "verify_audit_since_checkpoint", "interval", {"minutes": 10},
             "verify the audit events since the last checkpoint, and keep the new one"),
         Job("audit-verify-full", "verify_audit_chain", "cron",

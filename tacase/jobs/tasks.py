@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import BaseConfig
 from tacase.audit import checkpoints, signing, store
 from tacase.audit.chain import START, Verification
-from tacase.services import idempotency, open_data, outbox, public_record, timeliness
+from tacase.services import iati, idempotency, open_data, outbox, public_record, timeliness
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
 from tacase.services.deadline_sweep import sweep_deadlines as sweep
@@ -162,3 +162,12 @@ def build_open_data(ctx: JobContext) -> None:
         session.commit()
     if built:
         log.info("open-data files built")
+
+
+def build_iati_file(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        built = iati.build_if_due(session, ctx.clock(), iati.publisher_of(ctx.config),
+                                  every=dt.timedelta(seconds=ctx.config.PUBLIC_DATA_REBUILD_SECONDS))
+        session.commit()
+    if built:
+        log.info("IATI activity file built")

@@ -125,7 +125,7 @@ def content(session: Session, name: str) -> bytes | None:
 
 def last_built(session: Session) -> dt.datetime | None:
     """When the files were last built together; None while one is missing."""
-    kept = list(session.scalars(select(PublicFile)))  # the content is deferred: not read
+    kept = list(session.scalars(select(PublicFile).where(PublicFile.name.in_(NAMES))))  # content deferred
     if {f.name for f in kept} != set(NAMES):
         return None
     return min(f.built_at for f in kept)

@@ -18,6 +18,7 @@ ENTRIES: dict[tuple[str, str], Check] = {
                                                 body={"display_name": "Renamed"}),
     ("/admin/users/<int:user_id>/mfa-reset", "POST"): req(ADMIN_POST, user_id="{user_id}"),
     ("/admin/closures", "GET"): req(ADMIN_PAGE),
+    ("/admin/iati", "GET"): req(ADMIN_PAGE),
     ("/admin/closures", "POST"): req(ADMIN_POST, body={"day": "{working_day}", "reason": "Matrix"}),
     ("/admin/closures/<int:closure_id>/delete", "POST"): req(ADMIN_POST, closure_id="{closure_id}"),
 }

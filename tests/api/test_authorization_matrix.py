@@ -123,6 +123,7 @@ MATRIX: dict[tuple[str, str], Check] = {
     (f"{API}/public/dictionary", "GET"): req(OPEN),
     ("/public/data", "GET"): req(OPEN),
     ("/public/data/cases.<any:fmt>", "GET"): req(OPEN, fmt="csv"),
+    ("/public/data/iati-activities.xml", "GET"): req(OPEN),
     ("/public/record.<any:fmt>", "GET"): req(OPEN, fmt="json"),
     ("/public/record/<reference>.<any:fmt>", "GET"): req((404,) * 7, reference="{case}", fmt="csv"),
     ("/public/states/<code>.<any:fmt>", "GET"): req(OPEN, code="FJI", fmt="json"),

@@ -4,6 +4,7 @@
 from tacase.web.views import (  # noqa: F401
     account,
     admin,
+    admin_iati,
     audit_pages,
     case_documents,
     case_panels,
@@ -12,6 +13,7 @@ from tacase.web.views import (  # noqa: F401
     public_audit,
     public_data,
     public_documents,
+    public_iati,
     public_pages,
     public_statistics,
     queue,
