@@ -125,8 +125,8 @@ class BaseConfig:
                      "PUBLIC_LIMIT_PER_ADDRESS"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SMTP_URL", "MAIL_FROM", "MAIL_LOG_PATH", "PUBLIC_URL", "DOCUMENTS_DIR",
-                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL", "AUDIT_SIGNING_KEY", "IATI_ORG_REF",
-                     "IATI_ORG_NAME", "IATI_ORG_TYPE"):
+                     "PUBLIC_DATA_LICENCE_NAME", "PUBLIC_DATA_LICENCE_URL", "AUDIT_SIGNING_KEY",
+                     "IATI_ORG_REF", "IATI_ORG_NAME", "IATI_ORG_TYPE"):
             setattr(self, name, env.get(f"TACASE_{name}", getattr(self, name)))
         for name in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS", "ESCALATE_AFTER_WORKING_DAYS",
                      "OUTBOX_MAX_ATTEMPTS", "OUTBOX_BACKOFF_SECONDS", "OUTBOX_LEASE_SECONDS",
