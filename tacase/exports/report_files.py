@@ -45,7 +45,7 @@ def cell_formatter(locale: str) -> Callable[[Cell], str]:
 
     def fmt(value: Cell) -> str:
         if value is None or value == "":
-            return "–"
+            return "\u2013"  # an en dash: nothing to show
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, int):

@@ -83,7 +83,8 @@ class AnnualReport:
         facts = [Fact(N_("Period covered"), period_words(*year_bounds(self.year), self.made_at)),
                  Fact(N_("Report made on"), f"{self.made_at:%Y-%m-%d %H:%M} UTC")]
         if self.chain_head is None:
-            facts.append(Fact(N_("Audit chain at the end of the year"), N_("No audit event in the year."), translated=True))
+            facts.append(Fact(N_("Audit chain at the end of the year"), N_("No audit event in the year."),
+                              translated=True))
         else:
             facts += [Fact(N_("Last audit event of the year"),
                            f"{self.chain_head.seq} ({self.chain_head.at:%Y-%m-%d %H:%M} UTC)"),
@@ -94,14 +95,16 @@ class AnnualReport:
                            f"{c.seq} ({c.signed_at:%Y-%m-%d %H:%M} UTC), key {c.key_id}"),
                       Fact(N_("Checkpoint hash"), c.hash), Fact(N_("Signature"), c.signature)]
         if self.timeliness_as_of is not None:
-            facts.append(Fact(N_("Processing times computed on"), f"{self.timeliness_as_of:%Y-%m-%d %H:%M} UTC"))
+            facts.append(Fact(N_("Processing times computed on"),
+                              f"{self.timeliness_as_of:%Y-%m-%d %H:%M} UTC"))
         sections = (
             Section(N_("Requests"), (t["by_type"], t["by_fund"], t["by_region"], t["by_state"]),
                     N_("A request counts once for each thing that happened to it in the year.")),
             Section(N_("Amounts"), (t["amounts"],),
                     N_("Amounts requested by the requests received in the year, and amounts approved in the "
                        "year, per currency; amounts in different currencies are not added up.")),
-            Section(N_("Processing times"), (t["timeliness"], t["timeliness_by_type"], t["timeliness_by_state"]),
+            Section(N_("Processing times"),
+                    (t["timeliness"], t["timeliness_by_type"], t["timeliness_by_state"]),
                     N_("Completed steps of the office's work that ended in the year, in working days, "
                        "computed as for the published statistics; the figures per State are not published.")),
             Section(N_("Overdue and escalated steps"), (t["overdue"], t["overdue_steps"]),
@@ -152,9 +155,11 @@ def _request_tables(session: Session, start: dt.datetime, end: dt.datetime, titl
              .join(Case, Case.id == CaseTransition.case_id)
              .where(_in_year(CaseTransition.at, start, end), CaseTransition.trigger.in_(list(EVENTS)))
              .group_by(Case.type, Case.funding_source, Case.state_code, CaseTransition.trigger))
-    by: dict[str, dict[str, Counter[str]]] = {k: defaultdict(Counter) for k in ("type", "fund", "region", "state")}
+    by: dict[str, dict[str, Counter[str]]] = {k: defaultdict(Counter)
+                                              for k in ("type", "fund", "region", "state")}
     for wtype, fund, state, trigger, n in session.execute(query):
-        for kind, key in (("type", wtype), ("fund", fund or ""), ("region", region_of(state)), ("state", state)):
+        keys = (("type", wtype), ("fund", fund or ""), ("region", region_of(state)), ("state", state))
+        for kind, key in keys:
             by[kind][key][trigger] += int(n)
     columns = tuple(EVENTS.values())
 
@@ -169,8 +174,9 @@ def _request_tables(session: Session, start: dt.datetime, end: dt.datetime, titl
         return (*body, (N_("Total"), *(("",) if extra else ()), *(total[t] for t in EVENTS)))
 
     return {
-        "by_type": Table("requests_by_type", N_("Requests by type of request"), (N_("Type of request"), *columns),
-                         rows(by["type"], lambda k: titles.get(k, k)), translated=(0,)),
+        "by_type": Table("requests_by_type", N_("Requests by type of request"),
+                         (N_("Type of request"), *columns), rows(by["type"], lambda k: titles.get(k, k)),
+                         translated=(0,)),
         "by_fund": Table("requests_by_fund", N_("Requests by fund"), (N_("Fund"), *columns),
                          rows(by["fund"], lambda k: FUND_NAMES.get(k, k) if k else N_("Not given")),
                          translated=(0,)),
@@ -214,7 +220,8 @@ def _amounts(session: Session, start: dt.datetime, end: dt.datetime) -> Table:
 
 # --- processing times ----------------------------------------------------------------------------
 
-def _timeliness_tables(session: Session, year: int, titles: dict[str, str], language: str) -> dict[str, Table]:
+def _timeliness_tables(session: Session, year: int, titles: dict[str, str],
+                       language: str) -> dict[str, Table]:
     query = (select(TimelinessStep.type, TimelinessStep.state_code, TimelinessStep.stage,
                     TimelinessStep.hundredths, func.count(),
                     func.sum(when((TimelinessStep.within_deadline.is_(True), 1), else_=0)),
@@ -222,7 +229,9 @@ def _timeliness_tables(session: Session, year: int, titles: dict[str, str], lang
              .where(TimelinessStep.month >= year * 100 + 1, TimelinessStep.month <= year * 100 + 12)
              .group_by(TimelinessStep.type, TimelinessStep.state_code, TimelinessStep.stage,
                        TimelinessStep.hundredths))
-    groups: dict[tuple[str, str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    # (breakdown, key, stage) -> hundredths of a day -> [steps, within the deadline, with a deadline]
+    groups: dict[tuple[str, str, str], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0, 0]))
     for wtype, state, stage, value, n, within, with_deadline in session.execute(query):
         for key in (("all", "", stage), ("type", wtype, stage), ("state", state, stage)):
             slot = groups[key][int(value)]
@@ -238,17 +247,19 @@ def _timeliness_tables(session: Session, year: int, titles: dict[str, str], lang
         return (f.completed, f.median_days, f.p80_days, _share(f.within_share))
 
     overall = tuple((STAGE_NAMES[s], *cells(f)) for s in stages if (f := figures.get(("all", "", s))))
+    types = sorted({k for kind, k, _s in figures if kind == "type"}, key=lambda k: titles.get(k, k))
     by_type = tuple((titles.get(k, k), STAGE_NAMES[s], *cells(f))
-                    for k in sorted({k for kind, k, _s in figures if kind == "type"}, key=lambda k: titles.get(k, k))
-                    for s in stages if (f := figures.get(("type", k, s))))
+                    for k in types for s in stages if (f := figures.get(("type", k, s))))
     states = sorted({k for kind, k, _s in figures if kind == "state"}, key=lambda k: state_label(k, language))
     by_state = tuple((state_label(k, language), STAGE_NAMES[s], *cells(f))
                      for k in states for s in stages if (f := figures.get(("state", k, s))))
     return {
         "timeliness": Table("timeliness", N_("Processing times per stage"), (N_("Stage"), *columns), overall,
                             translated=(0,)),
-        "timeliness_by_type": Table("timeliness_by_type", N_("Processing times per type of request and stage"),
-                                    (N_("Type of request"), N_("Stage"), *columns), by_type, translated=(0, 1)),
+        "timeliness_by_type": Table("timeliness_by_type",
+                                    N_("Processing times per type of request and stage"),
+                                    (N_("Type of request"), N_("Stage"), *columns), by_type,
+                                    translated=(0, 1)),
         "timeliness_by_state": Table("timeliness_by_state", N_("Processing times per State and stage"),
                                      (N_("State"), N_("Stage"), *columns), by_state, translated=(1,)),
     }
@@ -303,10 +314,11 @@ def _overdue_tables(session: Session, start: dt.datetime, end: dt.datetime, cove
             until = min(step["ended_at"] or covers_to, covers_to)
             late = round(max((until - step["due_at"]).total_seconds(), 0) / 86400, 1)
         per_type[step["type"]].append((late, step["escalated"]))
+        ended = step["ended_at"] if step["ended_at"] and step["ended_at"] < covers_to else None
         rows.append((step["reference"], definition.title if definition else step["type"],
                      state_label(step["state"], language), state.staff_label if state else step["status"],
-                     step["due_at"].date() if step["due_at"] else None, N_("Yes") if step["escalated"] else N_("No"),
-                     late, step["ended_at"].date() if step["ended_at"] and step["ended_at"] < covers_to else None))
+                     step["due_at"].date() if step["due_at"] else None,
+                     N_("Yes") if step["escalated"] else N_("No"), late, ended.date() if ended else None))
     summary = []
     for wtype in sorted(per_type, key=lambda k: definitions[k].title if k in definitions else k):
         lates = [late for late, _e in per_type[wtype] if late is not None]
@@ -316,7 +328,8 @@ def _overdue_tables(session: Session, start: dt.datetime, end: dt.datetime, cove
     return {
         "overdue": Table("overdue_by_type", N_("Overdue steps by type of request"),
                          (N_("Type of request"), N_("Steps overdue"), N_("Of which escalated"),
-                          N_("Median days overdue"), N_("Longest, in days")), tuple(summary), translated=(0,)),
+                          N_("Median days overdue"), N_("Longest, in days")), tuple(summary),
+                         translated=(0,)),
         "overdue_steps": Table("overdue_steps", N_("Each overdue step"),
                                (N_("Case"), N_("Type of request"), N_("State"), N_("Step"), N_("Due on"),
                                 N_("Escalated"), N_("Days overdue"), N_("Step ended on")), tuple(rows),

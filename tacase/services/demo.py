@@ -73,7 +73,8 @@ PLAN: tuple[tuple[str, str, str, str, int], ...] = (
     # The human rights adviser programme: positions in every standing, with their funding (HRA_FUNDING).
     ("FJI", "hra_deployment", "approved", "Human rights adviser for the Pacific multi-country office", 120),
     ("ECU", "hra_deployment", "evaluated", "Human rights adviser to the UN country team in Ecuador", 330),
-    ("MNG", "hra_deployment", "approved", "Human rights adviser for the transition to a development setting", 100),
+    ("MNG", "hra_deployment", "approved", "Human rights adviser for the transition to a development setting",
+     100),
     ("PSE", "hra_deployment", "reviewed", "Human rights adviser to the humanitarian country team", 45),
     ("ECU", "hra_deployment", "rejected", "Second human rights adviser for the border provinces", 80),
     ("MNG", "hra_deployment", "withdrawn", "Human rights adviser on business and human rights", 65),

@@ -109,7 +109,9 @@ def build(session: Session, year: int | None, now: dt.datetime, *, language: str
     def standing(rows: dict[str, Counter[str]], label, extra=None) -> tuple[tuple, ...]:
         body = sorted((label(k), *((extra(k),) if extra else ()), *(c[s] for s in STANDING))
                       for k, c in rows.items())
-        return (*body, (N_("Total"), *(("",) if extra else ()), *(total[s] for s in STANDING))) if body else ()
+        if not body:
+            return ()
+        return (*body, (N_("Total"), *(("",) if extra else ()), *(total[s] for s in STANDING)))
 
     funding_rows = tuple(sorted((region, c["approved"], *(c["f:" + k] for k in FUNDING))
                                 for region, c in by_region.items() if c["approved"]))
@@ -118,10 +120,12 @@ def build(session: Session, year: int | None, now: dt.datetime, *, language: str
                                 for region, c in by_region.items()))
     tables = {
         "by_region": Table("hra_by_region", N_("Requests for advisers by region"),
-                           (N_("Region"), *STANDING_NAMES), standing(by_region, lambda k: k), translated=(0,)),
+                           (N_("Region"), *STANDING_NAMES), standing(by_region, lambda k: k),
+                           translated=(0,)),
         "by_country": Table("hra_by_country", N_("Requests for advisers by country"),
                             (N_("Country"), N_("Region"), *STANDING_NAMES),
-                            standing(by_state, lambda k: state_label(k, language), region_of), translated=(1,)),
+                            standing(by_state, lambda k: state_label(k, language), region_of),
+                            translated=(1,)),
         "funding": Table("hra_funding", N_("Funding of the approved positions by region"),
                          (N_("Region"), N_("Positions approved"), *FUNDING.values()),
                          funding_rows, translated=(0,)),

@@ -98,10 +98,10 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 def checked_year(text: str | int | None) -> int:
     """A year from a query string or the command line; ValueError names what is wrong."""
-    try:
-        year = int(str(text).strip())
-    except ValueError:
-        raise ValueError(f"the year must be a number such as 2026, not {str(text)[:20]!r}") from None
+    digits = str(text).strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 4):
+        raise ValueError(f"the year must be a number such as 2026, not {digits[:20]!r}")
+    year = int(digits)
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
     return year

@@ -136,7 +136,10 @@ def test_a_year_without_requests_reports_nothing_rather_than_failing(session, ye
 
 # --- the human rights adviser programme ---------------------------------------------------------
 
-def hra(session, make, state, status, *, funding=None, sent=at(3, 2)):
+SENT = at(3, 2)
+
+
+def hra(session, make, state, status, *, funding=None, sent=SENT):
     steps = [("submit", "draft", "submitted", sent, {}, 0)]
     if funding is not None or status in ("approved", "delivered", "evaluated"):
         record = {"approved_amount": money("90000.00"), **({"funding_status": funding} if funding else {})}
