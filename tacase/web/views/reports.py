@@ -53,10 +53,10 @@ def _hra(year: int | None) -> Report:
     return hra_report.build(db(), year, clock(), language=language).document(language)
 
 
-def _page(report: Report, kind: str, year: int | None, problem: str | None = None) -> str:
+def _page(report: Report, kind: str, year: int | None) -> str:
     args = {"year": year} if year is not None else {}
     downloads = [(fmt, url_for(f"web.{kind}_report_file", fmt=fmt, **args)) for fmt in report_files.FORMATS]
-    return render_template("web/report.html", report=report, kind=kind, year=year, problem=problem,
+    return render_template("web/report.html", report=report, kind=kind, year=year,
                            downloads=downloads, fmt=report_files.cell_formatter(_language()),
                            action=url_for(f"web.{kind}_report"))
 
