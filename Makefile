@@ -14,6 +14,7 @@ help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
 	@echo "make test   set up with the test extras, run ruff and the whole test suite"
 	@echo "            (PostgreSQL too when TACASE_TEST_DATABASE_URL is set)"
+	@echo "make system-packages   Pango and fonts for the reports' PDF (apt-get as root, else the command)"
 
 # What WeasyPrint needs to make the reports' PDF (Pango) and the fonts for every State's name (Latin,
 # Cyrillic, Arabic: DejaVu; Chinese: WenQuanYi Micro Hei). Installed when missing and run as root;

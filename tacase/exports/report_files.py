@@ -44,8 +44,10 @@ def cell_formatter(locale: str) -> Callable[[Cell], str]:
     """Numbers and dates as people read them in `locale`; an empty cell is a dash."""
 
     def fmt(value: Cell) -> str:
-        if value is None or value == "":
-            return "\u2013"  # an en dash: nothing to show
+        if value is None:
+            return "\u2013"  # an en dash: no figure
+        if value == "":
+            return ""  # a cell left empty on purpose (the region of the total)
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, int):

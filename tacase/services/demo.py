@@ -80,6 +80,8 @@ PLAN: tuple[tuple[str, str, str, str, int], ...] = (
     ("MNG", "hra_deployment", "withdrawn", "Human rights adviser on business and human rights", 65),
 )
 
+DEMO_RATINGS = ("satisfactory", "highly_satisfactory", "satisfactory", "partly_satisfactory", "satisfactory",
+                "unsatisfactory")
 # How each approved adviser position is funded, recorded at approval (the others are funded).
 HRA_FUNDING = {"Human rights adviser for the Pacific multi-country office": "partly_funded",
                "Human rights adviser for the transition to a development setting": "unfunded"}
@@ -186,6 +188,8 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
         data = sample_record(transition.record, step.at.date())
         if "funding_status" in data and title in HRA_FUNDING:
             data["funding_status"] = HRA_FUNDING[title]
+        if "rating" in data:  # evaluations of every kind, for the annual report
+            data["rating"] = DEMO_RATINGS[step.case_index % len(DEMO_RATINGS)]
         transitions.fire_transition(session, actor, at, reference, step.trigger, data=data)
     timeliness.refresh(session, now)
     return {"loaded": True, "users": len(users), "cases": len(references)}
