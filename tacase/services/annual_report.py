@@ -42,6 +42,7 @@ EVENTS = {"submit": N_("Received"), "approve": N_("Approved"), "reject": N_("Rej
           "withdraw": N_("Withdrawn"), "deliver": N_("Delivered"), "evaluate": N_("Evaluated")}
 RATINGS = {"highly_satisfactory": N_("Highly satisfactory"), "satisfactory": N_("Satisfactory"),
            "partly_satisfactory": N_("Partly satisfactory"), "unsatisfactory": N_("Unsatisfactory")}
+COMMIT_SKEW = dt.timedelta(minutes=1)  # how far an event's time may lag behind a later-sequenced one
 STAGE_NAMES = {"review": N_("Review"), "decision": N_("Decision"), "delivery": N_("Delivery"),
                "evaluation": N_("Evaluation"), timeliness.END_TO_END: N_("From submission to decision")}
 
@@ -357,8 +358,20 @@ def _ratings(session: Session, start: dt.datetime, end: dt.datetime, titles: dic
 # --- the audit chain -----------------------------------------------------------------------------
 
 def chain_head_before(session: Session, end: dt.datetime) -> ChainHead | None:
-    """The last event appended to the chain before `end`: read backwards from the chain's end, so a
-    past year's report reads the events appended since (once a year, not per request)."""
-    row = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at)
-                          .where(AuditEvent.at < end).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    """The last event appended to the chain before `end`, read along indexes only.
+
+    While the year runs (or when nothing came after it) that is the chain's head. For a past year:
+    the event with the highest sequence number among those of the last minute before `end`: events
+    join the chain in the order their transactions commit, which can differ from the order of their
+    times by the length of a transaction, never by a minute."""
+    columns = (AuditEvent.seq, AuditEvent.hash, AuditEvent.at)
+    head = session.execute(select(*columns).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if head is None or head.at < end:
+        return ChainHead(int(head.seq), head.hash, head.at) if head else None
+    last_at = session.scalar(select(func.max(AuditEvent.at)).where(AuditEvent.at < end))
+    if last_at is None:
+        return None
+    row = session.execute(select(*columns)
+                          .where(AuditEvent.at >= last_at - COMMIT_SKEW, AuditEvent.at < end)
+                          .order_by(AuditEvent.seq.desc()).limit(1)).first()
     return ChainHead(int(row.seq), row.hash, row.at) if row else None

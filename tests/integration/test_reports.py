@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tacase.db.models import AuditEvent, CaseTransition, DeadlineEvent
 from tacase.engine.calendar import DAY
 from tacase.services import annual_report, audit_log, hra_report, timeliness
+from tacase.services.actors import SYSTEM
 
 NOW = dt.datetime(2026, 12, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -183,3 +184,11 @@ def test_every_year_when_none_is_given(session, adviser_requests):
     report = hra_report.build(session, None, NOW)
     assert report.totals["received"] == 7 and report.totals["approved"] == 4
     assert cells(report.tables["by_country"], "Kenya") == ("Africa", 2, 0, 1, 0, 1, 0)
+
+
+def test_the_chain_head_of_a_past_year_is_not_the_chains_head(session, year_of_cases):
+    last_of_2026 = session.scalar(select(func.max(AuditEvent.seq)))
+    audit_log.record(session, SYSTEM, dt.datetime(2027, 1, 2, 9, 0, tzinfo=dt.UTC), "report.test")
+    audit_log.seal(session)
+    assert annual_report.build(session, 2026, NOW).chain_head.seq == last_of_2026
+    assert annual_report.build(session, 2027, NOW).chain_head.seq == last_of_2026 + 1
