@@ -8,12 +8,32 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint db demo clean help translations
+.PHONY: run test install install-test lint db demo clean help translations system-packages
 
 help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
 	@echo "make test   set up with the test extras, run ruff and the whole test suite"
 	@echo "            (PostgreSQL too when TACASE_TEST_DATABASE_URL is set)"
+	@echo "make system-packages   Pango and fonts for the reports' PDF (apt-get as root, else the command)"
+
+# What WeasyPrint needs to make the reports' PDF (Pango) and the fonts for every State's name (Latin,
+# Cyrillic, Arabic: DejaVu; Chinese: WenQuanYi Micro Hei). Installed when missing and run as root;
+# otherwise the one command to run is printed, and the rest works (only the PDF needs them).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-wqy-microhei
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing for the reports' PDF:$$missing"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } \
+	    || echo "WARNING: could not install$$missing; the reports' PDF will not be made"; \
+	else \
+	  echo "WARNING: the reports' PDF needs$$missing; install them with:"; \
+	  echo "  sudo apt-get install$$missing"; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "tacase needs Python 3.11")'
@@ -36,7 +56,7 @@ demo: db
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts
 
 # The web app and one scheduler (reminders, overdue flags, mail to instance/mail.log); Ctrl-C stops both.
-run: demo
+run: system-packages demo
 	@echo "tacase on http://$(HOST):$(PORT), API docs at http://$(HOST):$(PORT)/api/v1/docs  (Ctrl-C stops it)"
 	@export TACASE_CONFIG=$${TACASE_CONFIG:-development}; \
 	$(BIN)/tacase scheduler & scheduler=$$!; \
@@ -46,7 +66,7 @@ run: demo
 lint: install-test
 	$(BIN)/ruff check .
 
-test: lint
+test: system-packages lint
 	@if [ -z "$$TACASE_TEST_DATABASE_URL" ]; then \
 	  echo "NOTE: TACASE_TEST_DATABASE_URL is not set: the PostgreSQL tests will not run, only SQLite."; \
 	else \

@@ -70,7 +70,21 @@ PLAN: tuple[tuple[str, str, str, str, int], ...] = (
     ("MNG", "tc_project", "withdrawn", "Data collection on gender-based violence", 50),
     ("MNG", "upr_fund", "submitted", "Implementing recommendations on the rights of herders", 12),
     ("PSE", "capacity_building", "approved", "Training for the independent commission for human rights", 150),
+    # The human rights adviser programme: positions in every standing, with their funding (HRA_FUNDING).
+    ("FJI", "hra_deployment", "approved", "Human rights adviser for the Pacific multi-country office", 120),
+    ("ECU", "hra_deployment", "evaluated", "Human rights adviser to the UN country team in Ecuador", 330),
+    ("MNG", "hra_deployment", "approved", "Human rights adviser for the transition to a development setting",
+     100),
+    ("PSE", "hra_deployment", "reviewed", "Human rights adviser to the humanitarian country team", 45),
+    ("ECU", "hra_deployment", "rejected", "Second human rights adviser for the border provinces", 80),
+    ("MNG", "hra_deployment", "withdrawn", "Human rights adviser on business and human rights", 65),
 )
+
+DEMO_RATINGS = ("satisfactory", "highly_satisfactory", "satisfactory", "partly_satisfactory", "satisfactory",
+                "unsatisfactory")
+# How each approved adviser position is funded, recorded at approval (the others are funded).
+HRA_FUNDING = {"Human rights adviser for the Pacific multi-country office": "partly_funded",
+               "Human rights adviser for the transition to a development setting": "unfunded"}
 
 # States that have not (yet) agreed to publish these on the public record; the others have.
 NOT_PUBLISHED = frozenset({"Police training on the prevention of torture",
@@ -171,10 +185,12 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
             comments.add_comment(session, actor, at, reference,
                                  "Checked against the fund's criteria; budget in line.", "internal")
         transition = next(t for t in definition.transitions if t.trigger == step.trigger)
-        transitions.fire_transition(
-            session, actor, at, reference, step.trigger,
-            data=sample_record(transition.record, step.at.date()),
-        )
+        data = sample_record(transition.record, step.at.date())
+        if "funding_status" in data and title in HRA_FUNDING:
+            data["funding_status"] = HRA_FUNDING[title]
+        if "rating" in data:  # evaluations of every kind, for the annual report
+            data["rating"] = DEMO_RATINGS[step.case_index % len(DEMO_RATINGS)]
+        transitions.fire_transition(session, actor, at, reference, step.trigger, data=data)
     timeliness.refresh(session, now)
     return {"loaded": True, "users": len(users), "cases": len(references)}
 

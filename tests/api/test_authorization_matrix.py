@@ -31,6 +31,7 @@ from tests.api import (
     matrix_audit,
     matrix_cases,
     matrix_queue,
+    matrix_reports,
     matrix_statistics,
 )
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app, world_on
@@ -162,7 +163,8 @@ MATRIX: dict[tuple[str, str], Check] = {
 
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
-                 matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES):
+                 matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES,
+                 matrix_reports.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 

@@ -17,6 +17,7 @@ from tacase.web.views import (  # noqa: F401
     public_pages,
     public_statistics,
     queue,
+    reports,
 )
 from tacase.web.views.blueprint import bp, safe_next
 

@@ -90,7 +90,8 @@ def _navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     if roles & READERS_OF_ALL_CASES:
         items.append(("web.staff_statistics", _("Processing times")))
     if roles & AUDITORS:
-        items.append(("web.audit_log", _("Audit log")))
+        items += [("web.audit_log", _("Audit log")), ("web.annual_report", _("Annual report")),
+                  ("web.hra_report", _("Adviser programme"))]
     if ADMIN in roles:
         items += [("web.admin_users", _("Users")), ("web.admin_closures", _("Closures"))]
     items.append(("web.account", _("Account")))
