@@ -54,6 +54,9 @@ db: install
 
 demo: db
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts
+	@# the audit chain's head signed, so that the Board's audit page has a checkpoint to show
+	@TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase audit checkpoint || \
+	  echo "NOTE: no signed checkpoint (see TACASE_AUDIT_SIGNING_KEY in the README)"
 
 # The web app and one scheduler (reminders, overdue flags, mail to instance/mail.log); Ctrl-C stops both.
 run: system-packages demo

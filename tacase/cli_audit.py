@@ -72,7 +72,8 @@ def audit_verify(ctx: Context, since_last: bool, copy: Path | None) -> None:
         sys.exit(1)
     click.echo(f"OK: {result.events} events, head {result.head}")
     if report.checked:
-        click.echo(f"OK: {report.checked} signed checkpoints agree with the chain "
+        agree = "signed checkpoint agrees" if report.checked == 1 else "signed checkpoints agree"
+        click.echo(f"OK: {report.checked} {agree} with the chain "
                    f"(the furthest covers event {report.furthest})")
 
 

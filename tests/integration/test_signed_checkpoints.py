@@ -79,7 +79,7 @@ def test_cutting_the_chain_short_is_caught_through_the_signed_checkpoint(cli, fr
     ok = cli("audit", "verify")
     assert ok.exit_code == 0
     assert re.fullmatch(r"OK: 10 events, head [0-9a-f]{64}\n"
-                        r"OK: 1 signed checkpoints agree with the chain \(the furthest covers event 10\)\n",
+                        r"OK: 1 signed checkpoint agrees with the chain \(the furthest covers event 10\)\n",
                         ok.output)
 
     sql(fresh_db, backend, "DELETE FROM audit_events WHERE seq > 7")
