@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint db demo clean help translations system-packages
+.PHONY: run test install install-test node-tools lint db demo clean help translations system-packages
 
 help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
@@ -49,6 +49,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Test tools from npm (axe-core, which the browser tests inject into the pages), as package-lock.json
+# pins them. Without npm the accessibility checks skip, saying why.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "WARNING: npm is missing: the browser tests' accessibility checks (axe-core) will be skipped"; \
+	fi
+
+node-tools: node_modules/.installed
+
 db: install
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase db upgrade
 
@@ -69,7 +80,7 @@ run: system-packages demo
 lint: install-test
 	$(BIN)/ruff check .
 
-test: system-packages lint
+test: system-packages lint node-tools
 	@if [ -z "$$TACASE_TEST_DATABASE_URL" ]; then \
 	  echo "NOTE: TACASE_TEST_DATABASE_URL is not set: the PostgreSQL tests will not run, only SQLite."; \
 	else \
@@ -86,4 +97,4 @@ translations: install-test
 	$(BIN)/pybabel compile -d tacase/translations --statistics
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis test-output

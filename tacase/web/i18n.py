@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
 
 from tacase.services.accounts import LOCALES
 from tacase.web.context import principal, runtime
@@ -46,6 +47,18 @@ def due(instant: dt.datetime | None) -> str:
     return f"{format_datetime(instant, 'd MMMM y, HH:mm')} ({select_timezone()})"
 
 
+def deadline(instant: dt.datetime | None) -> str:
+    """A deadline as the reader's language writes it. One that falls at midnight on the duty
+    station's clock is the end of the day before, a date-only deadline: '12 March 2026', not
+    '13 March 2026, 00:00 (Europe/Zurich)'. Another keeps its time, as `due` writes it."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(ZoneInfo(select_timezone()))
+    if local.time() == dt.time():
+        return format_date(local.date() - dt.timedelta(days=1), "d MMMM y")
+    return due(instant)
+
+
 def state_name(state: Any) -> str:
     """A State's name in the page's language (the reference data carries the six UN languages)."""
     if state is None:
@@ -59,4 +72,5 @@ def init_i18n(app: Flask) -> None:
           locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["due"] = due
+    app.jinja_env.filters["deadline"] = deadline
     app.jinja_env.filters["state_name"] = state_name

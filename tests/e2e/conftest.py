@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -55,6 +56,7 @@ class LiveServer:
     url: str
     seeded: Seeded
     clock: FixedClock
+    app: Any = None  # the Flask app, for tests that add to the seeded data
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def serve(db_url: str) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", seeded, clock)
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", seeded, clock, app)
     finally:
         server.shutdown()
         thread.join(timeout=10)

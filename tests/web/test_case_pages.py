@@ -527,3 +527,33 @@ def test_a_publication_form_with_another_value_is_refused(client, seeded, value)
     assert client.post(action, data={**data, "public": value}).status_code == 400
     assert client.post(action.replace("/documents/", "/documents/9"), data=data).status_code == 404
     assert "Not published" in text(client.get(f"/cases/{ref}"))
+
+
+def test_the_states_case_page_speaks_plainly(client, seeded, app, api_clock):
+    """No case version, no SHA-256 column, no clock jargon, and a deadline that ends with a day is a
+    date: the last day to reply, not midnight of the next."""
+    import datetime as dt
+    import io
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from tacase.db.models import User
+    from tacase.services import documents
+    from tacase.services.actors import Actor
+
+    zone = ZoneInfo(app.extensions["tacase"]["runtime"].timezone)
+    with app.extensions["tacase"]["sessions"]() as s:
+        fiji = Actor.for_user(s.scalar(select(User).where(User.email == seeded.fiji.email)))
+        sha256 = documents.upload(s, fiji, api_clock, seeded.fiji_returned, filename="budget.pdf",
+                                  stream=io.BytesIO(b"%PDF-1.4\n%%EOF\n"),
+                                  directory=Path(app.config["DOCUMENTS_DIR"]), max_bytes=1_000_000).sha256
+        case = s.scalar(select(Case).where(Case.reference == seeded.fiji_returned))
+        case.due_at = dt.datetime(2026, 3, 13, tzinfo=zone)  # midnight starting 13 March
+        s.commit()
+    sign_in(client, seeded.fiji)
+    page = text(client.get(f"/cases/{seeded.fiji_returned}"))
+    for jargon in ("Case version", "SHA-256", "clock is paused", "13 March", "00:00 ("):
+        assert jargon not in page, jargon
+    assert "12 March 2026" in page and "Please reply by 12 March 2026." in page
+    assert "We are waiting for your reply; the time you take does not count against the office" in page
+    assert "Check this file" in page and sha256 in page

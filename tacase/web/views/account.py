@@ -26,7 +26,7 @@ from tacase.web.context import actor, clock_fn, commit, db, principal
 from tacase.web.errors import ApiError
 from tacase.web.views import once
 from tacase.web.views.blueprint import bp, error_page
-from tacase.web.views.forms import OnceForm, password_rule
+from tacase.web.views.forms import OnceForm, password_rule, showing_form
 
 ROLE_NAMES = {STATE_FOCAL_POINT: _l("State focal point"), REVIEWER: _l("Reviewer"),
               APPROVER: _l("Approver"), BOARD: _l("Board member"), ADMIN: _l("Administrator")}
@@ -263,7 +263,7 @@ def mfa_setup() -> Any:
     p = _signed_in()
     if p.method != "session":
         raise Forbidden("set up two-factor authentication from a signed-in browser, not with an API token")
-    if request.method == "GET":
+    if showing_form():
         if p.user.mfa_enabled:
             return _already_on_page()
         form = MfaForm()

@@ -29,7 +29,7 @@ from tacase.web.context import actor, clock, clock_fn, db, runtime
 from tacase.web.i18n import WEB_LOCALES, state_name
 from tacase.web.views import once
 from tacase.web.views.blueprint import bp, error_page, require_role
-from tacase.web.views.forms import OnceForm, password_rule
+from tacase.web.views.forms import OnceForm, password_rule, showing_form
 
 ADMINS = frozenset({ADMIN})
 # Users are listed this many at a time (the service caps a page at MAX_PAGE).
@@ -210,7 +210,7 @@ def admin_users() -> Any:
 def admin_user_new() -> Any:
     require_role(ADMINS)
     form = _with_states(UserCreateForm())
-    if request.method == "GET":
+    if showing_form():
         form.form_token.data = once.new_token()
         form.language.data = "en"
         return _create_page(form)
@@ -247,7 +247,7 @@ def admin_user(user_id: int) -> Any:
     form = _with_states(UserEditForm())
     mfa_form = OnceForm(prefix="mfa")
     mfa_form.form_token.data = once.new_token()
-    if request.method == "GET":
+    if showing_form():
         form.display_name.data = user.display_name
         form.roles.data = sorted(user.roles, key=ROLES.index)
         form.state.data = user.state_code or ""
@@ -302,7 +302,7 @@ def admin_user_mfa_reset(user_id: int) -> Any:
 def admin_closures() -> Any:
     require_role(ADMINS)
     form = ClosureForm()
-    if request.method == "GET":
+    if showing_form():
         form.form_token.data = once.new_token()
         return _closures_page(form)
     if (refused := _refusal(form)) is not None:

@@ -58,6 +58,7 @@ from tacase.web.views.forms import (
     OnceForm,
     PublicationForm,
     UploadForm,
+    showing_form,
     whole_number,
 )
 from tacase.web.views.present import show_value, timeline
@@ -257,7 +258,7 @@ def new_request(wtype: str) -> Any:
     _require_focal_point()
     definition = _definition_or_404(wtype)
     form = case_form_class(definition)()
-    if request.method == "GET":
+    if showing_form():
         # The token is in the page's address, so that Back or a reload of the form page brings the
         # same token: sending it again then opens no second request.
         token = request.args.get("form")
@@ -306,7 +307,7 @@ def edit_case(reference: str) -> Any:
     definition = cases.definition_of(session, found)
     can_submit = found.status == definition.initial
     form = case_form_class(definition)()
-    if request.method == "GET":
+    if showing_form():
         if not definition.states[found.status].editable_by_state:
             return render_case(found, status=409, problem=_(
                 "This request cannot be edited now: it is “%(status)s”.",
@@ -368,7 +369,7 @@ def case_action(reference: str, trigger: str) -> Any:
         return render_case(found, status=409, problem=_(
             "This cannot be done now: the case is no longer at that step."))
     form = record_form_class(definition, transition)()
-    if request.method == "GET":
+    if showing_form():
         form.version.data = str(found.version)
         if "state_feedback" in {f.name for f in transition.record}:
             feedback = comments.latest_feedback(session, found.id)

@@ -19,6 +19,12 @@ from tacase.services.passwords import MAX_LENGTH, MIN_LENGTH
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def showing_form() -> bool:
+    """True when the request asks for a form page rather than sends one: GET, and HEAD, which must
+    answer like GET (Werkzeug sends the same status and headers without the body)."""
+    return request.method not in SUBMIT_METHODS
+
+
 def password_rule(text: str) -> str | None:
     """A password rule the services named, said in the page's language; None for another message."""
     return {

@@ -17,7 +17,7 @@ from tacase.web.context import actor, clock, db
 from tacase.web.errors import ApiError
 from tacase.web.views import resume
 from tacase.web.views.blueprint import bp, safe_next
-from tacase.web.views.forms import SignInForm, SignOutForm
+from tacase.web.views.forms import SignInForm, SignOutForm, showing_form
 
 # The dashboard shows this many cases; the work queue pages through the rest.
 LIST_LIMIT = case_queries.MAX_PER_PAGE
@@ -41,7 +41,7 @@ def _login_failure(form: SignInForm, reason: str) -> tuple[str | None, int]:
 @public
 def sign_in() -> Any:
     form = SignInForm()
-    if request.method == "GET":
+    if showing_form():
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("web/sign_in.html", form=form, problem=None)
     problem, status = None, 200

@@ -89,7 +89,8 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
     rows = []
     for event in events:
         data, action = event["data"], event["action"]
-        details: list[tuple[str, str]] = []
+        details: list[tuple[str, str]] = []  # (label, value): a definition list needs both
+        text = ""  # a comment's words, shown as they are under the event's title
         if action == "case.transition":
             trigger = data.get("trigger")
             label = next((t.label for t in definition.transitions if t.trigger == trigger), trigger)
@@ -112,14 +113,14 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
                     title = gettext("The State's feedback")
                 elif data.get("visibility") == "internal":
                     title = gettext("Internal comment")
-                details.append(("", data.get("body", "")))
+                text = data.get("body", "")
             elif action in ("document.uploaded", "document.downloaded", "document.published",
                             "document.unpublished"):
                 details.append((gettext("File"), data.get("filename", "")))
             elif action == "case.assigned" and people is not None:
                 details.append((gettext("Assigned to"), people.get(data.get("to"), gettext("nobody"))))
         rows.append({"seq": event["seq"], "at": event["at"], "who": _who(event.get("actor")),
-                     "title": title, "details": details})
+                     "title": title, "details": details, "text": text})
     return rows
 
 
