@@ -76,6 +76,7 @@ def _environment(translations: NullTranslations) -> Environment:
         return translations.ngettext(one, many, n) % {"num": n, **values}
 
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["label"] = gettext
     return env
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
 
 from tacase.services.accounts import LOCALES
 from tacase.web.context import principal, runtime
@@ -71,6 +71,9 @@ def init_i18n(app: Flask) -> None:
     Babel(app, default_locale="en", default_translation_directories=str(TRANSLATIONS),
           locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["get_locale"] = get_locale
+    # A text that comes with the data (a report's headings): translated, with no values put into it, so
+    # that "80%" stays as it is (the templates' `_` always formats).
+    app.jinja_env.globals["label"] = gettext
     app.jinja_env.filters["due"] = due
     app.jinja_env.filters["deadline"] = deadline
     app.jinja_env.filters["state_name"] = state_name
