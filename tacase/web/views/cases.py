@@ -322,8 +322,15 @@ def _prefill_focal_point(form: CaseFormBase) -> None:
 
 
 def _after_save(reference: str, action: str) -> str:
-    """Where a saved form leads: the check page when the person goes on to send, else the case."""
+    """Where a saved form leads: the check page when the person goes on to send (or the form again,
+    its missing fields marked, when sending could not succeed yet), else the case."""
     if action == CHECK:
+        saved = cases.get_case(db(), actor(), reference)
+        definition = cases.definition_of(db(), saved)
+        submit = definition.transition(SUBMIT_TRIGGER, definition.initial)
+        ctx = GuardContext(fields=field_values(saved, definition), actor_id=actor().id)
+        if submit is not None and blocked_fields(submit.guards, ctx):
+            return url_for("web.edit_case", reference=reference, missing=1)
         return url_for("web.check_case", reference=reference)
     return url_for("web.case", reference=reference, saved=action)
 
@@ -551,14 +558,13 @@ def case_action(reference: str, trigger: str) -> Any:
     except (UnsupportedType, TooLarge, UnsafeDocument, ValidationFailed) as exc:
         for document in stored:  # the row was rolled back: no file without its row
             documents.discard(documents_dir(), document)
-        if not uploading:  # the step's own fields
-            assert isinstance(exc, ValidationFailed)
-            problem, status = _to_correct(form, exc.errors), 422
-        else:
-            status, message = refusal(exc) or (422, "")
-            form[ATTACHMENT].errors = [message]
+        refused = refusal(exc) if uploading else None  # else the step's own fields were refused
+        if refused is not None:
+            status = refused[0]
+            form[ATTACHMENT].errors = [refused[1]]
             problem = _("Nothing was done: the document could not be added.")
-        problem, status = _to_correct(form, exc.errors), 422
+        else:
+            problem, status = _to_correct(form, getattr(exc, "errors", {})), 422
     except GuardFailed as exc:
         problem, status = _("This cannot be done yet: %(reasons)s",
                             reasons="; ".join(why for _g, why in exc.failures)), 409
@@ -583,11 +589,13 @@ def _decision_facts(found: Any, definition: WorkflowDefinition) -> dict[str, Any
                                                          CaseTransition.trigger == "review")
                             .order_by(CaseTransition.at.desc(), CaseTransition.id.desc()).limit(1))
     review_def = next((t for t in definition.transitions if t.trigger == "review"), None)
-    labels = {f.name: f.label for f in review_def.record} if review_def else {}
+    specs = {f.name: f for f in review_def.record} if review_def else {}
     record = (review.record or {}) if review else {}
     return {
         "budget": show_value(values.get("budget")),
-        "review": [(labels.get(n, n), show_value(v)) for n, v in record.items()],  # office eyes only
+        "review": [(specs[n].label if n in specs else n,  # office eyes only
+                    str(choice_label(v)) if n in specs and specs[n].type == "choice" else show_value(v))
+                   for n, v in record.items()],
         "recommendations": show_value(values.get("recommendations")),
         "timeline": timeline(history.case_events(session, viewer, found.reference), definition,
                              viewer.is_state_user),
