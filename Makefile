@@ -71,11 +71,10 @@ demo: db
 
 # The web app and one scheduler (reminders, overdue flags, mail to instance/mail.log); Ctrl-C stops both.
 run: system-packages demo
-	@echo "tacase on http://$(HOST):$(PORT), API docs at http://$(HOST):$(PORT)/api/v1/docs  (Ctrl-C stops it)"
 	@export TACASE_CONFIG=$${TACASE_CONFIG:-development}; \
 	$(BIN)/tacase scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/tacase run --host $(HOST) --port $(PORT)
+	$(BIN)/tacase run --host $(HOST) --port $(PORT) --welcome
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -301,13 +301,46 @@ def users_create(ctx: Context, email: str, roles: tuple[str, ...], state_code: s
 
 # --- serving ----------------------------------------------------------------------------------
 
+def welcome_lines(url: str, *, accounts: bool) -> list[str]:
+    """What a newcomer needs once the server listens: where to go and, with demo data, who to be."""
+    from tacase.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    lines = ["", "=" * 72, f"tacase is running: open {url}", f"API documentation: {url}/api/v1/docs"]
+    if accounts:
+        lines.append(f"demo accounts (password for all: {DEMO_PASSWORD}):")
+        lines.extend(f"  {email:<26} {', '.join(roles):<18} {state or '':<4} {name}"
+                     for email, name, roles, state in DEMO_USERS)
+        lines.append("staff and Board accounts also need a 6-digit code: `tacase demo totp EMAIL` prints it")
+    lines.extend(["Ctrl-C stops it.", "=" * 72])
+    return lines
+
+
 @main.command("run", help="Run the development server (single process, auto-reload off).")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def run(host: str, port: int) -> None:
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--welcome", is_flag=True,
+              help="Once the server listens, print the address to open and the demo accounts.")
+def run(host: str, port: int, welcome: bool) -> None:
     from tacase.web import create_app
 
-    create_app().run(host=host, port=port, debug=False, use_reloader=False)
+    app = create_app()
+    if not welcome:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+        return
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)  # listening once this returns
+    shown_host = f"[{host}]" if ":" in host else host
+    for line in welcome_lines(f"http://{shown_host}:{server.server_port}",
+                              accounts=app.config.get("NAME") != "production"):
+        click.echo(line)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @main.command("serve", help="Serve the app with gunicorn (production); the scheduler runs elsewhere.")

@@ -22,6 +22,9 @@ ENTRIES: dict[tuple[str, str], Check] = {
     (CASE, "GET"): req(CASE_PAGE, reference="{case}"),
     (f"{CASE}/edit", "GET"): req((302, 200, 404, 403, 403, 403, 403), reference="{draft}"),
     (f"{CASE}/edit", "POST"): req(OWN_STATE_POSTS, reference="{draft}", body={"title": "Matrix"}),
+    # Check your answers, then send: the requesting State's focal points, on a draft.
+    (f"{CASE}/check", "GET"): req((302, 200, 404, 403, 403, 403, 403), reference="{draft}"),
+    (f"{CASE}/check", "POST"): req(OWN_STATE_POSTS, reference="{draft}"),
     # A submitted case: only a reviewer may record its review.
     (f"{CASE}/actions/<trigger>", "GET"): req((302, 403, 404, 200, 403, 403, 403), reference="{case}",
                                               trigger="review"),

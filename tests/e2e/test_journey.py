@@ -49,7 +49,13 @@ def test_a_request_goes_from_the_state_to_its_evaluation(open_page, journey_serv
     assert state.url.startswith(f"{server.url}/cases/new/upr_fund?form=")
     fill_request_form(state, TITLE)
     screenshot(state, "1-request-form")
-    state.get_by_role("button", name="Save and send to OHCHR").click()
+    state.get_by_role("button", name="Save and check before sending").click()
+    # GOV.UK's check answers: every answer with a link to change it, then the send button
+    assert state.get_by_role("heading", level=1).inner_text() == "Check your answers before sending"
+    assert state.locator("dl.check-answers a", has_text="Change").count() >= 15
+    screenshot(state, "1b-check-answers")
+    state.get_by_role("button", name="Send the request to OHCHR").click()
+    assert "was sent to OHCHR" in state.locator(".notification-banner").inner_text()
     reference = state.locator("h1 .reference").inner_text()
     assert state.url.startswith(f"{server.url}/cases/{reference}")
     assert status_of(state) == "Under review"

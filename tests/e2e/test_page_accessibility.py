@@ -45,6 +45,7 @@ class Extra:
     delivered: str  # Fiji's, delivered, with a document, comments both ways and Fiji's feedback
     published: str  # Fiji's, evaluated, on the public record with a published document
     empty: Person  # focal point of Kenya, which has no request
+    reviewed: str  # Fiji's, reviewed, awaiting the approver's decision
     reviewer_id: int
 
 
@@ -86,8 +87,13 @@ def _enrich(server: LiveServer, directory: Path) -> Extra:
             "rating": "satisfactory", "findings": "Results achieved.", "state_feedback": FEEDBACK,
             "public_summary": "Paralegals trained on every island."})
         public_record.set_consent(db, fiji, clock, published, True)
+        reviewed = cases.open_draft(db, fiji, clock, type="upr_fund", fields={
+            **complete_fields(), "title": "Court interpreters"}).reference
+        transitions.fire_transition(db, fiji, clock, reviewed, "submit")
+        transitions.fire_transition(db, reviewer, clock, reviewed, "review",
+                                    data={"assessment": "Sound plan.", "recommendation": "approve"})
         db.commit()
-        return Extra(delivered, published, Person("focal.kenya@example.org"), reviewer.id)
+        return Extra(delivered, published, Person("focal.kenya@example.org"), reviewed, reviewer.id)
 
 
 @dataclass
@@ -152,7 +158,14 @@ PAGES = (
     PageType("request-types", "fiji", lambda s: "/cases/new"),
     PageType("request-form", "fiji", lambda s: "/cases/new/upr_fund"),
     PageType("request-form-errors", "fiji", lambda s: "/cases/new/upr_fund",
-             _fill_nothing_and_send("Save and send to OHCHR")),
+             _fill_nothing_and_send("Save and check before sending")),
+    PageType("check-answers", "fiji", lambda s: f"/cases/{s.server.seeded.fiji_draft}/check"),
+    PageType("withdraw-confirmation", "fiji",
+             lambda s: f"/cases/{s.server.seeded.fiji_returned}/actions/withdraw"),
+    PageType("reject-confirmation", "approver", lambda s: f"/cases/{s.extra.reviewed}/actions/reject"),
+    PageType("approval", "approver", lambda s: f"/cases/{s.extra.reviewed}/actions/approve"),
+    PageType("reply-with-attachment", "fiji",
+             lambda s: f"/cases/{s.server.seeded.fiji_returned}/actions/resubmit"),
     PageType("case-state-awaited", "fiji", lambda s: f"/cases/{s.server.seeded.fiji_returned}"),
     PageType("case-state-draft", "fiji", lambda s: f"/cases/{s.server.seeded.fiji_draft}"),
     PageType("case-state-feedback", "fiji", lambda s: f"/cases/{s.extra.delivered}"),

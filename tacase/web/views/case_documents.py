@@ -16,27 +16,13 @@ from tacase.web.api.documents import send_document
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
-from tacase.web.views.cases import render_case, token_or_400, upload_limit
+from tacase.web.views.cases import render_case, token_or_400
 from tacase.web.views.forms import PublicationForm, UploadForm
+from tacase.web.views.upload_refusals import refusal
 
 
 def _directory() -> Path:
     return Path(current_app.config["DOCUMENTS_DIR"])
-
-
-def unsafe_document_message(reason: str) -> str:
-    """Why an office document was refused, in the reader's language."""
-    messages = {
-        "macros": _("This file contains macros, which could run on the office's computers. Save it "
-                    "without macros (as .docx, .xlsx or .odt) and upload it again. Nothing was added."),
-        "nested": _("This file has other files packed inside it. Remove the embedded files, or upload "
-                    "them one by one. Nothing was added."),
-        "encrypted": _("This file is protected by a password. Upload it without the password. "
-                       "Nothing was added."),
-    }
-    return messages.get(reason) or _(
-        "This file is packed in a way that would expand far beyond its size, or holds too many parts. "
-        "Save it again from your office program and upload it again. Nothing was added.")
 
 
 @bp.post("/cases/<reference>/documents")
@@ -64,16 +50,8 @@ def case_upload(reference: str) -> Any:
 
     try:
         return once.run_once(token, "web.case_upload", work)
-    except UnsupportedType:
-        status, message = 415, _("This file is not a PDF, DOCX, XLSX, ODT, PNG or JPEG document (its "
-                                 "content was checked, not its name). Nothing was added.")
-    except TooLarge:
-        status, message = 413, _("This file is larger than the limit of %(limit)s. Nothing was added.",
-                                 limit=upload_limit())
-    except UnsafeDocument as exc:
-        status, message = 422, unsafe_document_message(exc.reason)
-    except ValidationFailed:
-        status, message = 422, _("The file is empty. Nothing was added.")
+    except (UnsupportedType, TooLarge, UnsafeDocument, ValidationFailed) as exc:
+        status, message = refusal(exc) or (422, "")
     except BaseException:
         for document in stored:  # the row was rolled back: no file without its row
             documents.discard(_directory(), document)

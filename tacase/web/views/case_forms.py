@@ -15,12 +15,14 @@ from typing import Any
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from tacase.engine.casefields import RECOMMENDATION_MECHANISMS
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.fields import FieldSpec
+from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services.case_fields import SCALAR_SPECS
 from tacase.web.views.forms import OnceForm
 
@@ -60,6 +62,9 @@ COMPOUND_HELP = {
     "recipient_institutions": N_("One institution per line."),
     "sdg_targets": N_("Targets such as 16.3 or 5.c, one per line or separated by commas."),
     "themes": N_("One theme per line."),
+    "budget": N_("The total amount you ask of OHCHR, in figures without spaces or thousands "
+                 "separators (for example 25000 or 25000.50), and its currency as a three-letter "
+                 "code such as USD, EUR or CHF."),
 }
 # The order of the common fields on the request form.
 COMMON_ORDER = ("title", "objectives", "activities", "expected_results", "recommendations",
@@ -150,7 +155,7 @@ def case_plans(definition: WorkflowDefinition) -> tuple[tuple[FieldPlan, FieldSp
             spec = scalars[name]
             plans.append((_scalar_plan(spec), spec))
         elif name == "budget":
-            plans.append((FieldPlan(name, "money", COMPOUND_LABELS[name]), None))
+            plans.append((FieldPlan(name, "money", COMPOUND_LABELS[name], COMPOUND_HELP[name]), None))
         elif name == "expected_results":
             plans.append((FieldPlan(name, "results", COMPOUND_LABELS[name], COMPOUND_HELP[name]), None))
         elif name == "recommendations":
@@ -187,8 +192,36 @@ def _form_class(key: tuple[str, ...], plans: tuple[tuple[FieldPlan, FieldSpec | 
     return found
 
 
+# Common fields a request type asks only when its workflow names them in a guard: a UPR Fund grant,
+# for one, comes from one fund, so its form has no "Funding source" unless its workflow wants it.
+ASKED_WHEN_NEEDED = frozenset({"funding_source"})
+
+
+def needed_to_send(definition: WorkflowDefinition) -> tuple[str, ...]:
+    """The fields sending the request needs (its submit step's required_fields), in the form's order."""
+    names: set[str] = set()
+    for transition in definition.transitions:
+        if transition.trigger == "submit":
+            for guard in transition.guards:
+                if guard.name == "required_fields" and isinstance(guard.params, list | tuple):
+                    names.update(guard.params)
+    return tuple(plan.name for plan, _spec in case_plans(definition) if plan.name in names)
+
+
+def _named_by_guards(definition: WorkflowDefinition) -> set[str]:
+    return {name for t in definition.transitions for g in t.guards
+            for name in (g.params if isinstance(g.params, list | tuple) else ())}
+
+
+def form_plans(definition: WorkflowDefinition) -> tuple[tuple[FieldPlan, FieldSpec | None], ...]:
+    """The request form's fields: case_plans without the common ones this request type does not ask."""
+    named = _named_by_guards(definition)
+    return tuple((plan, spec) for plan, spec in case_plans(definition)
+                 if plan.name not in ASKED_WHEN_NEEDED or plan.name in named)
+
+
 def case_form_class(definition: WorkflowDefinition) -> type[CaseFormBase]:
-    plans = case_plans(definition)
+    plans = form_plans(definition)
     consent = next((p, s) for p, s in plans if p.name == "consent_to_publish")
     return _form_class((definition.sha256, definition.type), plans,
                        {"consent_to_publish": _wtf_field(consent[0], consent[1],
@@ -216,14 +249,25 @@ MAX_COMMENT = 8000
 STEP_COMMENT = "step_comment"
 
 
+ATTACHMENT = "attachment"
+
+
+def takes_attachment(transition: TransitionDef) -> bool:
+    """A State's step that records an answer (a reply to "please attach ...") may bring a document."""
+    return STATE_FOCAL_POINT in transition.roles and bool(transition.record)
+
+
 def record_form_class(definition: WorkflowDefinition, transition: TransitionDef) -> type[CaseFormBase]:
     plans = tuple((_scalar_plan(spec), spec) for spec in transition.record)
     comment = TextAreaField(  # judged by the service, like the record's fields
         _l("Comment (optional)"),
         description=COMMENT_FOR_STATE if transition.comment_visible_to_state else COMMENT_FOR_OFFICE,
         render_kw={"rows": 3, "maxlength": MAX_COMMENT})
-    return _form_class((definition.sha256, transition.trigger, *transition.sources), plans,
-                       {STEP_COMMENT: comment})
+    extra: dict[str, Any] = {STEP_COMMENT: comment}
+    if takes_attachment(transition):  # judged by the documents service, like any upload
+        extra[ATTACHMENT] = FileField(_l("Attach a document (optional)"), render_kw={
+            "accept": ".pdf,.docx,.xlsx,.odt,.png,.jpg,.jpeg"})
+    return _form_class((definition.sha256, transition.trigger, *transition.sources), plans, extra)
 
 
 # --- from the case's values to the form, and back ------------------------------------------------
@@ -344,8 +388,7 @@ def field_errors(form: CaseFormBase) -> list[tuple[str, str]]:
     """(input id, message) for the summary at the top of the page, in the order of the form."""
     out = []
     fields = [form[plan.name] for plan, _spec in form.plans]
-    if STEP_COMMENT in form:
-        fields.append(form[STEP_COMMENT])
+    fields.extend(form[name] for name in (STEP_COMMENT, ATTACHMENT) if name in form)
     for field in fields:
         target = field.form.amount if isinstance(field, FormField) else field
         out.extend((target.id, f"{field.label.text}: {message}") for message in target.errors or [])

@@ -8,6 +8,7 @@ left open while someone else acted says that the case changed instead of overwri
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from tacase.db.models import CaseTransition
+from tacase.db.models import CaseTransition, User
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.guards import GuardContext, blocked_fields
 from tacase.engine.roles import STATE_FOCAL_POINT
@@ -29,16 +30,21 @@ from tacase.services.errors import (
     Forbidden,
     GuardFailed,
     NotFound,
+    TooLarge,
     TransitionNotAllowed,
+    UnsafeDocument,
+    UnsupportedType,
     ValidationFailed,
 )
 from tacase.services.people import as_seen_by
 from tacase.services.runtime import runtime_of
 from tacase.web.api.common import case_detail
 from tacase.web.context import actor, clock, clock_fn, db
+from tacase.web.i18n import deadline
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.case_forms import (
+    ATTACHMENT,
     STEP_COMMENT,
     CaseFormBase,
     case_form_class,
@@ -46,6 +52,7 @@ from tacase.web.views.case_forms import (
     choice_label,
     field_labels,
     fill_form,
+    needed_to_send,
     place_errors,
     read_form,
     record_form_class,
@@ -62,9 +69,14 @@ from tacase.web.views.forms import (
     whole_number,
 )
 from tacase.web.views.present import show_value, timeline
+from tacase.web.views.upload_refusals import refusal, upload_limit
 
-SAVE, SUBMIT = "save", "submit"
+SAVE, SUBMIT, CHECK = "save", "submit", "check"
 SUBMIT_TRIGGER = "submit"
+# Steps that end a request for good: a warning button behind a confirmation page, never the main one.
+DESTRUCTIVE_TRIGGERS = frozenset({"withdraw", "reject"})
+# Steps that decide on a request: their page shows what the approver decides on.
+DECISION_TRIGGERS = frozenset({"approve", "reject"})
 
 
 def stale_message(case: Any, definition: WorkflowDefinition) -> str:
@@ -153,7 +165,9 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         form = OnceForm(formdata=None)
         blocked = _why_blocked(t, item.blocked_by, values, labels) if item.blocked_by else []
         actions.append({"transition": t, "blocked_by": blocked, "has_record": bool(t.record),
-                        "form": _fresh(form)})
+                        "form": _fresh(form), "destructive": t.trigger in DESTRUCTIVE_TRIGGERS,
+                        "check_first": t.trigger == SUBMIT_TRIGGER and case.status == definition.initial})
+    actions.sort(key=lambda a: a["destructive"])  # the steps that end the request come last
     office = bool(viewer.roles & CASE_WORKERS)
     state_user = speaks_for_state(viewer, case)
     comment_rows = comments.list_comments(session, viewer, case.reference)
@@ -203,12 +217,50 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         public_fields=[labels[name] for name in definition.public_fields() if name in labels],
         sent=case.submitted_at is not None,
         assignee=names.get(case.assignee_id) if case.assignee_id else None,
+        confirmation=_confirmation(case, definition, detail) if status == 200 else None,
     ), status
 
 
-def upload_limit() -> str:
-    """The configured upload limit as people read it: "20 MB"."""
-    return f"{current_app.config['MAX_UPLOAD_BYTES'] / (1024 * 1024):g} MB"
+def _confirmation(case: Any, definition: WorkflowDefinition, detail: dict[str, Any]) -> dict[str, str] | None:
+    """What the step just taken did and what comes next, for the panel at the top of the case page.
+    Read from the address the form sent the person to (saved=, done=), checked against the case."""
+    saved, done = request.args.get("saved"), request.args.get("done")
+    due = detail.get("due_at")
+    if saved == SUBMIT:
+        done = SUBMIT_TRIGGER
+    if done in (SUBMIT_TRIGGER, "resubmit") and case.status != definition.initial:
+        title = _("Request sent") if done == SUBMIT_TRIGGER else _("Reply sent")
+        what = (_("Your request %(reference)s was sent to OHCHR.", reference=case.reference)
+                if done == SUBMIT_TRIGGER else
+                _("Your reply on request %(reference)s was sent to OHCHR.", reference=case.reference))
+        office_due = due and detail.get("due_party") != "state"
+        after = (_("We will review it by %(date)s.", date=deadline(due)) if office_due
+                 else _("We will review it and tell you what comes next."))
+        return {"title": title, "what": what, "next": after}
+    if saved in (SAVE, CHECK) and case.status == definition.initial:
+        return {"title": _("Draft saved"),
+                "what": _("Your draft %(reference)s was saved. It has not been sent: OHCHR cannot see "
+                          "it yet.", reference=case.reference),
+                "next": _("When it is complete, choose “Check and send the request” to send it.")}
+    if saved == SAVE:
+        return {"title": _("Changes saved"), "what": _("Your changes to %(reference)s were saved.",
+                                                     reference=case.reference),
+                "next": _("When your reply is ready, send it from “What you can do now”.")}
+    transition = next((t for t in definition.transitions if t.trigger == done), None)
+    if transition is None or case.status != transition.dest:
+        return None
+    dest = definition.states[transition.dest]
+    status_label = dest.public_label if actor().is_state_user else dest.staff_label
+    what = _("“%(step)s” was done on %(reference)s. It is now “%(status)s”.", step=_(transition.label),
+             reference=case.reference, status=_(status_label))
+    if due and detail.get("due_party") == "state":
+        after = _("The next step is the State's, due by %(date)s.", date=deadline(due))
+    elif due:
+        after = _("The next step is OHCHR's, due by %(date)s.", date=deadline(due))
+    else:
+        closed = not definition.transitions_from(case.status)
+        after = _("Nothing more is awaited on this request.") if closed else ""
+    return {"title": _("Done"), "what": what, "next": after}
 
 
 @bp.get("/cases/<reference>")
@@ -253,6 +305,36 @@ def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase
     return _("The request was not sent: %(reasons)s", reasons="; ".join(why for _g, why in exc.failures))
 
 
+def _form_page(form: CaseFormBase, definition: WorkflowDefinition, case: Any, problem: str | None,
+               can_submit: bool) -> str:
+    needed = needed_to_send(definition) if can_submit else ()
+    labels = field_labels(definition)
+    return render_template("web/case_form.html", form=form, definition=definition, case=case, problem=problem,
+                           can_submit=can_submit, needed=needed, needed_labels=[labels[n] for n in needed])
+
+
+def _prefill_focal_point(form: CaseFormBase) -> None:
+    """A new request's focal point is, until changed, the person opening it."""
+    user = db().get(User, actor().id)
+    if user is not None:
+        form.focal_point_name.data = user.display_name or ""
+        form.focal_point_email.data = user.email
+
+
+def _after_save(reference: str, action: str) -> str:
+    """Where a saved form leads: the check page when the person goes on to send (or the form again,
+    its missing fields marked, when sending could not succeed yet), else the case."""
+    if action == CHECK:
+        saved = cases.get_case(db(), actor(), reference)
+        definition = cases.definition_of(db(), saved)
+        submit = definition.transition(SUBMIT_TRIGGER, definition.initial)
+        ctx = GuardContext(fields=field_values(saved, definition), actor_id=actor().id)
+        if submit is not None and blocked_fields(submit.guards, ctx):
+            return url_for("web.edit_case", reference=reference, missing=1)
+        return url_for("web.check_case", reference=reference)
+    return url_for("web.case", reference=reference, saved=action)
+
+
 @bp.route("/cases/new/<wtype>", methods=["GET", "POST"])
 def new_request(wtype: str) -> Any:
     _require_focal_point()
@@ -268,23 +350,22 @@ def new_request(wtype: str) -> Any:
             flash(_("That form had already been sent; it was not sent twice."))
             return redirect(went, 303)
         form.form_token.data = token
-        return render_template("web/case_form.html", form=form, definition=definition, case=None,
-                               problem=None, can_submit=True)
+        _prefill_focal_point(form)
+        return _form_page(form, definition, None, None, True)
     if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     action = request.form.get("action", SAVE)
     problem = None
     if layout_errors:
-        return render_template("web/case_form.html", form=form, definition=definition, case=None,
-                               problem=_to_correct(form, layout_errors), can_submit=True), 422
+        return _form_page(form, definition, None, _to_correct(form, layout_errors), True), 422
 
     def work() -> str:
         opened = cases.open_draft(db(), actor(), clock_fn(), type=wtype,
                                   fields={k: v for k, v in values.items() if v is not None})
         if action == SUBMIT:
             transitions.fire_transition(db(), actor(), clock_fn(), opened.reference, SUBMIT_TRIGGER)
-        return url_for("web.case", reference=opened.reference, saved=action)
+        return _after_save(opened.reference, action)
 
     try:
         return once.run_once(token, "web.new_request", work)
@@ -292,8 +373,7 @@ def new_request(wtype: str) -> Any:
         problem, status = _to_correct(form, exc.errors), 422
     except GuardFailed as exc:
         problem, status = _submit_errors(None, definition, form, exc), 422
-    return render_template("web/case_form.html", form=form, definition=definition, case=None,
-                           problem=problem, can_submit=True), status
+    return _form_page(form, definition, None, problem, True), status
 
 
 # --- editing a draft or a returned request -------------------------------------------------------
@@ -314,15 +394,15 @@ def edit_case(reference: str) -> Any:
                 status=_(definition.states[found.status].public_label)))
         fill_form(form, field_values(found, definition))
         form.version.data = str(found.version)
-        return render_template("web/case_form.html", form=_fresh(form), definition=definition, case=found,
-                               problem=None, can_submit=can_submit)
+        wants_missing = can_submit and request.args.get("missing")
+        problem = _missing_to_send(found, definition, form) if wants_missing else None
+        return _form_page(_fresh(form), definition, found, problem, can_submit)
     if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     action = request.form.get("action", SAVE)
     if layout_errors:
-        return render_template("web/case_form.html", form=form, definition=definition, case=found,
-                               problem=_to_correct(form, layout_errors), can_submit=can_submit), 422
+        return _form_page(form, definition, found, _to_correct(form, layout_errors), can_submit), 422
     expected = version_of(form)
 
     def work() -> str:
@@ -330,7 +410,7 @@ def edit_case(reference: str) -> Any:
                                    expected_version=expected if expected is not None else -1)
         if action == SUBMIT and can_submit:
             transitions.fire_transition(db(), actor(), clock_fn(), edited.reference, SUBMIT_TRIGGER)
-        return url_for("web.case", reference=reference, saved=action)
+        return _after_save(reference, action if can_submit else SAVE)
 
     try:
         return once.run_once(token, "web.edit_case", work)
@@ -342,8 +422,80 @@ def edit_case(reference: str) -> Any:
         current = cases.get_case(db(), actor(), reference)
         problem, status = stale_message(current, definition), 409
         form.version.data = str(current.version)  # sending again now is a deliberate choice
-    return render_template("web/case_form.html", form=form, definition=definition, case=found,
-                           problem=problem, can_submit=can_submit), status
+    return _form_page(form, definition, found, problem, can_submit), status
+
+
+def _missing_to_send(case: Any, definition: WorkflowDefinition, form: CaseFormBase) -> str | None:
+    """The fields a saved draft still lacks to be sent, marked on its form; None when it lacks none."""
+    transition = definition.transition(SUBMIT_TRIGGER, definition.initial)
+    ctx = GuardContext(fields=field_values(case, definition), actor_id=actor().id)
+    blocked = blocked_fields(transition.guards, ctx) if transition else {}
+    if not blocked:
+        return None
+    place_errors(form, {name: [why] for name, why in blocked.items()})
+    return _("Your draft is saved, but it cannot be sent yet: complete the fields marked below, then "
+             "check and send it.")
+
+
+# --- check your answers, then send ------------------------------------------------------------------
+
+def _draft_to_send(reference: str) -> tuple[Any, WorkflowDefinition]:
+    session, viewer = db(), actor()
+    found = cases.get_case(session, viewer, reference)
+    if not speaks_for_state(viewer, found):
+        raise Forbidden("only the requesting State's focal points may send a request")
+    return found, cases.definition_of(session, found)
+
+
+def _check_rows(case: Any, definition: WorkflowDefinition) -> list[dict[str, Any]]:
+    """Each answer of the request with the anchor of its field on the edit form."""
+    values = field_values(case, definition)
+    form = case_form_class(definition)(formdata=None)
+    rows = []
+    for plan, _spec in form.plans:
+        field = form[plan.name]
+        anchor = field.form.amount.id if plan.kind == "money" else field.id
+        rows.append({"name": plan.name, "label": plan.label, "value": _shown(plan, values.get(plan.name)),
+                     "anchor": anchor})
+    return rows
+
+
+@bp.route("/cases/<reference>/check", methods=["GET", "POST"])
+def check_case(reference: str) -> Any:
+    """GOV.UK's "check answers": every answer with a link to change it, and the send button."""
+    found, definition = _draft_to_send(reference)
+    if found.status != definition.initial:
+        if showing_form():
+            return redirect(url_for("web.case", reference=reference), 303)
+        return render_case(found, status=409, problem=stale_message(found, definition))
+    form = OnceForm()
+    if not showing_form():
+        sent_version = whole_number(request.form.get("version"))
+        if not form.validate() or (token := token_or_400(form)) is None:
+            return bad_form_page()
+
+        def work() -> str:
+            transitions.fire_transition(db(), actor(), clock_fn(), reference, SUBMIT_TRIGGER,
+                                        expected_version=sent_version if sent_version is not None else -1)
+            return url_for("web.case", reference=reference, done=SUBMIT_TRIGGER)
+
+        try:
+            return once.run_once(token, "web.check_case", work)
+        except GuardFailed:
+            edit = case_form_class(definition)(formdata=None)
+            fill_form(edit, field_values(found, definition))
+            edit.version.data = str(found.version)
+            problem = _missing_to_send(found, definition, edit) or _("The request was not sent.")
+            return _form_page(_fresh(edit), definition, found, problem, True), 422
+        except (Conflict, TransitionNotAllowed):
+            current = cases.get_case(db(), actor(), reference)
+            return render_case(current, status=409, problem=stale_message(current, definition))
+    submit = definition.transition(SUBMIT_TRIGGER, definition.initial)
+    ctx = GuardContext(fields=field_values(found, definition), actor_id=actor().id)
+    missing = set(blocked_fields(submit.guards, ctx)) if submit else set()
+    return render_template("web/check.html", case=found, definition=definition,
+                           rows=_check_rows(found, definition), missing=missing,
+                           needed=set(needed_to_send(definition)), form=_fresh(form), version=found.version)
 
 
 # --- transitions: one form per trigger, asking only what it must record ----------------------------
@@ -382,6 +534,11 @@ def case_action(reference: str, trigger: str) -> Any:
     if layout_errors:
         return _render_action(found, definition, transition, form, _to_correct(form, layout_errors), 422)
     expected = version_of(form)
+    attached = form[ATTACHMENT].data if ATTACHMENT in form else None
+    if not getattr(attached, "filename", None):
+        attached = None
+    stored: list[Any] = []
+    uploading: list[bool] = []
 
     def work() -> str:
         comment = (form[STEP_COMMENT].data or "").strip() if STEP_COMMENT in form else ""
@@ -389,12 +546,25 @@ def case_action(reference: str, trigger: str) -> Any:
                                     data={k: v for k, v in values.items() if v is not None},
                                     comment=comment or None,
                                     expected_version=expected if expected is not None else -1)
+        if attached is not None:  # in the same transaction: a refused file undoes the step too
+            uploading.append(True)
+            stored.append(documents.upload(db(), actor(), clock_fn(), reference, filename=attached.filename,
+                                           stream=attached.stream, directory=documents_dir(),
+                                           max_bytes=current_app.config["MAX_UPLOAD_BYTES"]))
         return url_for("web.case", reference=reference, done=trigger)
 
     try:
         return once.run_once(token, "web.case_action", work)
-    except ValidationFailed as exc:
-        problem, status = _to_correct(form, exc.errors), 422
+    except (UnsupportedType, TooLarge, UnsafeDocument, ValidationFailed) as exc:
+        for document in stored:  # the row was rolled back: no file without its row
+            documents.discard(documents_dir(), document)
+        refused = refusal(exc) if uploading else None  # else the step's own fields were refused
+        if refused is not None:
+            status = refused[0]
+            form[ATTACHMENT].errors = [refused[1]]
+            problem = _("Nothing was done: the document could not be added.")
+        else:
+            problem, status = _to_correct(form, getattr(exc, "errors", {})), 422
     except GuardFailed as exc:
         problem, status = _("This cannot be done yet: %(reasons)s",
                             reasons="; ".join(why for _g, why in exc.failures)), 409
@@ -407,9 +577,38 @@ def case_action(reference: str, trigger: str) -> Any:
     return _render_action(found, definition, transition, form, problem, status)
 
 
+def documents_dir() -> Path:
+    return Path(current_app.config["DOCUMENTS_DIR"])
+
+
+def _decision_facts(found: Any, definition: WorkflowDefinition) -> dict[str, Any]:
+    """What an approver decides on: the budget asked, the review, the recommendations, the history."""
+    session, viewer = db(), actor()
+    values = field_values(found, definition)
+    review = session.scalar(select(CaseTransition).where(CaseTransition.case_id == found.id,
+                                                         CaseTransition.trigger == "review")
+                            .order_by(CaseTransition.at.desc(), CaseTransition.id.desc()).limit(1))
+    review_def = next((t for t in definition.transitions if t.trigger == "review"), None)
+    specs = {f.name: f for f in review_def.record} if review_def else {}
+    record = (review.record or {}) if review else {}
+    return {
+        "budget": show_value(values.get("budget")),
+        "review": [(specs[n].label if n in specs else n,  # office eyes only
+                    str(choice_label(v)) if n in specs and specs[n].type == "choice" else show_value(v))
+                   for n, v in record.items()],
+        "recommendations": show_value(values.get("recommendations")),
+        "timeline": timeline(history.case_events(session, viewer, found.reference), definition,
+                             viewer.is_state_user),
+    }
+
+
 def _render_action(found: Any, definition: WorkflowDefinition, transition: TransitionDef, form: CaseFormBase,
                    problem: str | None, status: int) -> tuple[str, int]:
     dest = definition.states[transition.dest]
     to_label = dest.public_label if actor().is_state_user else dest.staff_label
+    decision = (_decision_facts(found, definition)
+                if transition.trigger in DECISION_TRIGGERS and actor().roles & CASE_WORKERS else None)
     return render_template("web/case_action.html", case=found, definition=definition, transition=transition,
-                           form=form, problem=problem, to_label=to_label), status
+                           form=form, problem=problem, to_label=to_label, decision=decision,
+                           destructive=transition.trigger in DESTRUCTIVE_TRIGGERS,
+                           max_upload=upload_limit()), status

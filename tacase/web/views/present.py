@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_decimal, gettext
+from flask_babel import format_date, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 
 from tacase.engine.definitions import WorkflowDefinition
@@ -40,8 +40,8 @@ def show_value(value: Any) -> str:
         return "\n".join(show_value(v) for v in value)
     if isinstance(value, dt.datetime):
         return due(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, dt.date):  # as deadlines are written: one format for dates everywhere
+        return format_date(value, "d MMMM y")
     if isinstance(value, str) and value.replace("_", "").isalpha() and value.islower() and "_" in value:
         return gettext(humanise(value))  # a choice such as highly_satisfactory
     return str(value)
