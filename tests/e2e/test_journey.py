@@ -49,7 +49,7 @@ def test_a_request_goes_from_the_state_to_its_evaluation(open_page, journey_serv
     assert state.url.startswith(f"{server.url}/cases/new/upr_fund?form=")
     fill_request_form(state, TITLE)
     screenshot(state, "1-request-form")
-    state.get_by_role("button", name="Save and send to OHCHR").click()
+    state.get_by_role("button", name="Send the request to OHCHR").click()
     reference = state.locator("h1 .reference").inner_text()
     assert state.url.startswith(f"{server.url}/cases/{reference}")
     assert status_of(state) == "Under review"

@@ -152,7 +152,7 @@ PAGES = (
     PageType("request-types", "fiji", lambda s: "/cases/new"),
     PageType("request-form", "fiji", lambda s: "/cases/new/upr_fund"),
     PageType("request-form-errors", "fiji", lambda s: "/cases/new/upr_fund",
-             _fill_nothing_and_send("Save and send to OHCHR")),
+             _fill_nothing_and_send("Send the request to OHCHR")),
     PageType("case-state-awaited", "fiji", lambda s: f"/cases/{s.server.seeded.fiji_returned}"),
     PageType("case-state-draft", "fiji", lambda s: f"/cases/{s.server.seeded.fiji_draft}"),
     PageType("case-state-feedback", "fiji", lambda s: f"/cases/{s.extra.delivered}"),

@@ -22,6 +22,7 @@ from tacase.engine.casefields import RECOMMENDATION_MECHANISMS
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.fields import FieldSpec
 from tacase.services.case_fields import SCALAR_SPECS
+from tacase.web.field_messages import sentence
 from tacase.web.views.forms import OnceForm
 
 
@@ -328,15 +329,16 @@ def read_form(form: CaseFormBase,
 def place_errors(form: CaseFormBase, errors: dict[str, list[str]]) -> list[str]:
     """Put each error next to its field; return those that belong to no field (for the summary)."""
     loose = []
+    labels = {plan.name: str(form[plan.name].label.text) for plan, _spec in form.plans}
     for name, messages in errors.items():
         base = STEP_COMMENT if name == "comment" and STEP_COMMENT in form else name.split(".")[0]
         if base in form and base not in ("csrf_token", "form_token", "version"):
-            shown = [gettext(m) for m in messages]
             field = form[base]
+            shown = [sentence(str(field.label.text), m, labels) for m in messages]
             target = field.form.amount if isinstance(field, FormField) else field
             target.errors = list(target.errors or []) + shown
         else:
-            loose.extend(f"{name}: {gettext(m)}" for m in messages)
+            loose.extend(sentence(labels.get(name, humanise(name)), m, labels) for m in messages)
     return loose
 
 
@@ -348,5 +350,5 @@ def field_errors(form: CaseFormBase) -> list[tuple[str, str]]:
         fields.append(form[STEP_COMMENT])
     for field in fields:
         target = field.form.amount if isinstance(field, FormField) else field
-        out.extend((target.id, f"{field.label.text}: {message}") for message in target.errors or [])
+        out.extend((target.id, message) for message in target.errors or [])  # each a whole sentence
     return out

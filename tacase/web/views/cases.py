@@ -45,6 +45,7 @@ from tacase.web.views.case_forms import (
     case_plans,
     choice_label,
     field_labels,
+    humanise,
     fill_form,
     place_errors,
     read_form,
@@ -117,7 +118,7 @@ def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], val
                  labels: dict[str, str]) -> list[str]:
     """Why a step cannot be taken yet, in the reader's terms: the fields by their labels."""
     ctx = GuardContext(fields=values, actor_id=actor().id)
-    missing = [labels.get(name, name) for name in blocked_fields(transition.guards, ctx)]
+    missing = [labels.get(name, humanise(name)) for name in blocked_fields(transition.guards, ctx)]
     out = []
     for guard, why in failures:
         if guard == "required_fields" and missing:
@@ -126,9 +127,20 @@ def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], val
             out.append(_("the planned end must not be before the planned start"))
         elif guard == "four_eyes":
             out.append(_("you took part in an earlier step of this case: someone else decides (four eyes)"))
-        else:
-            out.append(why)
+        else:  # a guard the pages do not know yet: its name, never its English reason with field names
+            out.append(_("a condition of this step is not met (%(condition)s)", condition=humanise(guard)))
     return out
+
+
+def _guard_reasons(case: Any, definition: WorkflowDefinition, trigger: str, exc: GuardFailed,
+                   values: dict[str, Any] | None = None) -> str:
+    """A refusal by the step's guards as the page says it: fields by their labels, in the page's language."""
+    transition = next((t for t in definition.transitions if t.trigger == trigger), None)
+    if transition is None:
+        return _("a condition of this step is not met")
+    current = field_values(case, definition) if case is not None else {}
+    return "; ".join(_why_blocked(transition, exc.failures, {**current, **(values or {})},
+                                  field_labels(definition)))
 
 
 def _shown(plan: Any, value: Any) -> str:
@@ -250,7 +262,8 @@ def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase
     loose = place_errors(form, {name: [why] for name, why in blocked.items()})
     if blocked and not loose:
         return _("The request was not sent: some fields must be completed first. They are marked below.")
-    return _("The request was not sent: %(reasons)s", reasons="; ".join(why for _g, why in exc.failures))
+    return _("The request was not sent: %(reasons)s.",
+             reasons=_guard_reasons(case, definition, SUBMIT_TRIGGER, exc, values))
 
 
 @bp.route("/cases/new/<wtype>", methods=["GET", "POST"])
@@ -396,8 +409,8 @@ def case_action(reference: str, trigger: str) -> Any:
     except ValidationFailed as exc:
         problem, status = _to_correct(form, exc.errors), 422
     except GuardFailed as exc:
-        problem, status = _("This cannot be done yet: %(reasons)s",
-                            reasons="; ".join(why for _g, why in exc.failures)), 409
+        problem, status = _("This cannot be done yet: %(reasons)s.",
+                            reasons=_guard_reasons(found, definition, trigger, exc, values)), 409
     except (Conflict, TransitionNotAllowed):
         current = cases.get_case(db(), actor(), reference)
         problem, status = stale_message(current, definition), 409
