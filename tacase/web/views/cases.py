@@ -62,7 +62,7 @@ from tacase.web.views.forms import (
     showing_form,
     whole_number,
 )
-from tacase.web.views.present import show_value, timeline
+from tacase.web.views.present import show_recorded, show_value, timeline
 
 SAVE, SUBMIT = "save", "submit"
 SUBMIT_TRIGGER = "submit"
@@ -109,8 +109,8 @@ def _awaiting_state(case: Any, definition: WorkflowDefinition) -> dict[str, Any]
         return None
     transition = next((t for t in definition.transitions if t.trigger == row.trigger), None)
     specs = {f.name: f for f in transition.record} if transition else {}
-    shown = [(specs[n].label if n in specs else n, v) for n, v in (row.record or {}).items()
-             if n not in specs or specs[n].visible_to_state]
+    shown = [(specs[n].label if n in specs else humanise(n), show_recorded(specs.get(n), v))
+             for n, v in (row.record or {}).items() if n not in specs or specs[n].visible_to_state]
     return {"record": shown, "due_at": case.due_at}
 
 
