@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date, lazy_gettext as _l
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tacase.engine.definitions import WorkflowDefinition
 from tacase.services.audit_queries import EventContext
@@ -132,7 +133,8 @@ class Telling:
 
     def step(self, trigger: Any) -> str:
         definition = self.definition
-        found = next((t for t in definition.transitions if t.trigger == trigger), None) if definition else None
+        steps = definition.transitions if definition is not None else ()
+        found = next((t for t in steps if t.trigger == trigger), None)
         return _(found.label) if found is not None else str(trigger or "")
 
     def record_label(self, trigger: Any, name: str) -> str:

@@ -21,7 +21,8 @@ def _visible(html: str) -> str:
 
 def _draft_with_a_title_only(client) -> str:
     html = text(client.get("/cases/new/upr_fund", follow_redirects=True))
-    saved = client.post("/cases/new/upr_fund", data={**tokens(html), "title": "Only a title", "action": "save"})
+    saved = client.post("/cases/new/upr_fund",
+                        data={**tokens(html), "title": "Only a title", "action": "save"})
     assert saved.status_code == 303, text(saved)
     return saved.headers["Location"].split("/cases/")[1].split("?")[0]
 
@@ -29,8 +30,8 @@ def _draft_with_a_title_only(client) -> str:
 def test_a_refused_send_names_each_missing_field_in_a_sentence(client, seeded):
     sign_in(client, seeded.fiji)
     html = text(client.get("/cases/new/upr_fund", follow_redirects=True))
-    response = client.post("/cases/new/upr_fund", data={**tokens(html), "title": "Half done", "upr_cycle": "11",
-                                                        "action": "submit"})
+    response = client.post("/cases/new/upr_fund", data={
+        **tokens(html), "title": "Half done", "upr_cycle": "11", "action": "submit"})
     page = text(response)
     assert response.status_code == 422
     # GOV.UK's error messages: a sentence that names the field, the same in the summary and by the field

@@ -179,7 +179,8 @@ def _rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "actor": actor_label(e["actor"]), "action": e["action"],
              "action_name": audit_sentences.action_name(e["action"]),
              "sentence": audit_sentences.tell(e, context, definitions),
-             "case": (e["case"] or {}).get("reference"), "summary": summary(e["data"]), "raw": _raw(e["data"])}
+             "case": (e["case"] or {}).get("reference"), "summary": summary(e["data"]),
+             "raw": _raw(e["data"])}
             for e in events]
 
 

@@ -45,8 +45,8 @@ from tacase.web.views.case_forms import (
     case_plans,
     choice_label,
     field_labels,
-    humanise,
     fill_form,
+    humanise,
     place_errors,
     read_form,
     record_form_class,
@@ -120,7 +120,7 @@ def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], val
     ctx = GuardContext(fields=values, actor_id=actor().id)
     missing = [labels.get(name, humanise(name)) for name in blocked_fields(transition.guards, ctx)]
     out = []
-    for guard, why in failures:
+    for guard, _why in failures:
         if guard == "required_fields" and missing:
             out.append(_("fill in first: %(fields)s", fields=", ".join(missing)))
         elif guard == "dates_in_order":

@@ -109,7 +109,8 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
         if action == "case.transition":
             trigger = data.get("trigger")
             label = next((t.label for t in definition.transitions if t.trigger == trigger), trigger)
-            title = str(EVENT_TITLES[trigger]) if trigger in EVENT_TITLES else gettext(label) if label else action
+            title = (str(EVENT_TITLES[trigger]) if trigger in EVENT_TITLES
+                     else gettext(label) if label else action)
             to = data.get("to")
             details.append((gettext("Status"), gettext(labels.get(to, to or ""))))
             specs = records.get(trigger, {})
