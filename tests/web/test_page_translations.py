@@ -237,4 +237,5 @@ def test_the_checker_finds_a_catalog_text_left_in_english_and_lets_data_pass():
     assert untranslated(english, french.replace("<h1>Audit log", "<h1>Journal d'audit")) == []
     # an English sentence around a translated value is English all the same
     mixed = "Please reply by 1 avril 2026."
-    assert untranslated("<body><p>Please reply by 1 April 2026.</p></body>", f"<body><p>{mixed}</p></body>") == [mixed]
+    english = "<body><p>Please reply by 1 April 2026.</p></body>"
+    assert untranslated(english, f"<body><p>{mixed}</p></body>") == [mixed]
