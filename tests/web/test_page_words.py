@@ -93,3 +93,22 @@ def test_the_audit_page_shows_no_action_codes(client, seeded, api_clock):
     assert '<option selected value="case.transition">' in filtered or \
         '<option value="case.transition" selected>' in filtered
     assert "Request opened</td>" not in filtered and "Step of a request</td>" in filtered
+
+
+def test_recommendations_are_written_and_shown_with_the_mechanism_by_its_name(client, seeded, app):
+    sign_in(client, seeded.fiji)
+    edit = text(client.get(f"/cases/{seeded.fiji_draft}/edit", follow_redirects=True))
+    assert "Universal Periodic Review; A/HRC/52/9; 120.1" in edit and "upr; A/HRC" not in edit
+    assert "(Universal Periodic Review, Treaty body or Special procedure)" in edit
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', edit).group(1)
+    saved = client.post(f"/cases/{seeded.fiji_draft}/edit", data={
+        **tokens(edit), "version": version, "action": "save", "title": "Training for judges",
+        "recommendations": "Treaty body; CRC/C/FJI/CO/2-4\nupr; A/HRC/43/8; 98.12"})
+    assert saved.status_code == 303, text(saved)
+    page = text(client.get(f"/cases/{seeded.fiji_draft}"))
+    assert "Treaty body · CRC/C/FJI/CO/2-4" in page and "Universal Periodic Review · A/HRC/43/8 · 98.12" in page
+    refused = client.post(f"/cases/{seeded.fiji_draft}/edit", data={
+        **tokens(text(client.get(f"/cases/{seeded.fiji_draft}/edit"))), "action": "save",
+        "version": str(int(version) + 1), "recommendations": "parliament; A/1"})
+    assert refused.status_code == 422
+    assert "The mechanism is one of: Universal Periodic Review, Treaty body, Special procedure." in text(refused)

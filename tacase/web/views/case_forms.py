@@ -56,8 +56,9 @@ COMPOUND_LABELS = {
 COMPOUND_HELP = {
     "expected_results": N_("One result per line. Under a result, its indicators on lines starting "
                            "with a dash (-)."),
-    "recommendations": N_("One per line: mechanism (upr, treaty_body or special_procedure); "
-                          "document symbol; paragraph. For example: upr; A/HRC/43/8; 98.12"),
+    "recommendations": N_("One per line: the mechanism (Universal Periodic Review, Treaty body or Special "
+                          "procedure); the document symbol; the paragraph. For example: Universal Periodic "
+                          "Review; A/HRC/43/8; 98.12"),
     "recipient_institutions": N_("One institution per line."),
     "sdg_targets": N_("Targets such as 16.3 or 5.c, one per line or separated by commas."),
     "themes": N_("One theme per line."),
@@ -242,9 +243,9 @@ def _as_text(plan: FieldPlan, value: Any) -> Any:
             lines.append(item["result"])
             lines.extend(f"- {indicator}" for indicator in item.get("indicators", []))
         return "\n".join(lines)
-    if plan.kind == "recommendations":
-        return "\n".join("; ".join(p for p in (r["mechanism"], r["document_symbol"], r.get("paragraph")) if p)
-                         for r in value)
+    if plan.kind == "recommendations":  # the mechanism by its name in the reader's language, not its code
+        return "\n".join("; ".join(p for p in (gettext(humanise(r["mechanism"])), r["document_symbol"],
+                                               r.get("paragraph")) if p) for r in value)
     if plan.kind == "lines":
         return "\n".join(value)
     if isinstance(value, dt.date | Decimal | int):
@@ -278,16 +279,29 @@ def _results(text: str | None) -> list[dict[str, Any]]:
     return results
 
 
+def _mechanisms() -> dict[str, str]:
+    """A mechanism as a person may write it: its name in English or in the page's language, or its code
+    (older drafts and the API's habit), whatever the capitals."""
+    names: dict[str, str] = {}
+    for code in RECOMMENDATION_MECHANISMS:
+        for name in (code, code.replace("_", " "), humanise(code), gettext(humanise(code))):
+            names[" ".join(name.casefold().split())] = code
+    names["upr"] = names["epu"] = "upr"  # the abbreviation in English, French and Spanish
+    return names
+
+
 def _recommendations(text: str | None) -> list[dict[str, Any]]:
     out = []
+    mechanisms = _mechanisms()
     for number, line in enumerate(_lines(text), start=1):
         parts = [p.strip() for p in line.split(";")]
-        if len(parts) not in (2, 3) or parts[0] not in RECOMMENDATION_MECHANISMS or not parts[1]:
+        mechanism = mechanisms.get(" ".join(parts[0].casefold().split()))
+        if len(parts) not in (2, 3) or mechanism is None or not parts[1]:
             raise ValueError(gettext(
                 "Line %(number)d should read: mechanism; document symbol; paragraph (the paragraph "
                 "may be left out). The mechanism is one of: %(known)s.",
-                number=number, known=", ".join(RECOMMENDATION_MECHANISMS)))
-        out.append({"mechanism": parts[0], "document_symbol": parts[1],
+                number=number, known=", ".join(gettext(humanise(c)) for c in RECOMMENDATION_MECHANISMS)))
+        out.append({"mechanism": mechanism, "document_symbol": parts[1],
                     "paragraph": parts[2] if len(parts) == 3 and parts[2] else None})
     return out
 
