@@ -106,9 +106,11 @@ def test_recommendations_are_written_and_shown_with_the_mechanism_by_its_name(cl
         "recommendations": "Treaty body; CRC/C/FJI/CO/2-4\nupr; A/HRC/43/8; 98.12"})
     assert saved.status_code == 303, text(saved)
     page = text(client.get(f"/cases/{seeded.fiji_draft}"))
-    assert "Treaty body · CRC/C/FJI/CO/2-4" in page and "Universal Periodic Review · A/HRC/43/8 · 98.12" in page
+    assert "Treaty body · CRC/C/FJI/CO/2-4" in page
+    assert "Universal Periodic Review · A/HRC/43/8 · 98.12" in page
     refused = client.post(f"/cases/{seeded.fiji_draft}/edit", data={
         **tokens(text(client.get(f"/cases/{seeded.fiji_draft}/edit"))), "action": "save",
         "version": str(int(version) + 1), "recommendations": "parliament; A/1"})
     assert refused.status_code == 422
-    assert "The mechanism is one of: Universal Periodic Review, Treaty body, Special procedure." in text(refused)
+    known = "The mechanism is one of: Universal Periodic Review, Treaty body, Special procedure."
+    assert known in text(refused)
