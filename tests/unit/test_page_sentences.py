@@ -54,8 +54,8 @@ def _event(action: str, data: dict, actor_id: int | None = 3) -> dict:
     return {"seq": 1, "action": action, "actor": actor, "case": FIJI_CASE, "data": data}
 
 
-CONTEXT = EventContext(cases={7: ("FJI", "upr_fund")},
-                       people={3: ("Ana Ruiz", frozenset({"reviewer"})), 4: ("Mere", frozenset({"approver"}))})
+CONTEXT = EventContext(cases={7: ("FJI", "upr_fund")}, people={
+    3: ("Ana Ruiz", frozenset({"reviewer"})), 4: ("Mere", frozenset({"approver"}))})
 
 
 @pytest.mark.parametrize(("action", "data", "expected"), [
