@@ -31,9 +31,6 @@ from tacase.web.views.forms import PageForm
 PAGE_SIZE = 50
 # Events the CSV export reads from the database at a time.
 EXPORT_BATCH = audit_queries.MAX_LIMIT
-SUMMARY_LENGTH = 200
-VALUE_LENGTH = 60
-NESTED_NAMES = 4
 # A spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_email", "action", "case_reference", "data",
@@ -136,30 +133,6 @@ def _read_filters() -> tuple[AuditFilterForm, audit_queries.AuditFilter | None]:
 
 # --- what a row shows ----------------------------------------------------------------------------------
 
-def _short(text: str, length: int) -> str:
-    return text if len(text) <= length else text[:length - 1] + "…"
-
-
-def _brief(value: Any) -> str:
-    if isinstance(value, dict):
-        names = [str(k) for k in value]
-        shown = names[:NESTED_NAMES] + (["…"] if len(names) > NESTED_NAMES else [])
-        return "(" + ", ".join(shown) + ")"
-    if isinstance(value, list):
-        return ", ".join(_brief(v) for v in value)
-    if value is True:
-        return _("yes")
-    if value is False:
-        return _("no")
-    return _short(str(value), VALUE_LENGTH)
-
-
-def summary(data: dict[str, Any]) -> str:
-    """The event's data in a line: its filled-in keys with their values, nested ones by their names."""
-    parts = [f"{key}: {_brief(value)}" for key, value in data.items() if value not in (None, "", [], {})]
-    return _short("; ".join(parts), SUMMARY_LENGTH)
-
-
 def actor_label(label: dict[str, Any]) -> str:
     if label.get("type") == "system":
         return _("the system")
@@ -179,8 +152,7 @@ def _rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "actor": actor_label(e["actor"]), "action": e["action"],
              "action_name": audit_sentences.action_name(e["action"]),
              "sentence": audit_sentences.tell(e, context, definitions),
-             "case": (e["case"] or {}).get("reference"), "summary": summary(e["data"]),
-             "raw": _raw(e["data"])}
+             "case": (e["case"] or {}).get("reference"), "raw": _raw(e["data"])}
             for e in events]
 
 
