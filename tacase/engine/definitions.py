@@ -241,7 +241,7 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
     p.raise_if_any()
     return WorkflowDefinition(
         type=wtype, version=version, title=str(raw.get("title") or wtype),
-        description=str(raw.get("description") or ""), reference_prefix=prefix, initial=initial,
+        description=str(raw.get("description") or "").strip(), reference_prefix=prefix, initial=initial,
         reminder_share=float(share), fields=fields, states=states, transitions=transitions,
         source=source, raw=raw, sha256=content_hash(raw), public_common_fields=public_common,
     )
@@ -332,7 +332,7 @@ def _parse_states(raw: Any, p: _Problems) -> dict[str, StateDef]:
         states[name] = StateDef(
             name=name, staff_label=staff or name, public_label=public or name, deadline=deadline,
             office_clock_paused=clock == "paused", editable_by_state=editable is True,
-            description=str(decl.get("description") or ""),
+            description=str(decl.get("description") or "").strip(),
             record_label=_label(record_label) or public or name, stage=stage, iati_status=iati_status,
         )
     return states
@@ -441,7 +441,7 @@ def _parse_transitions(raw: Any, states: dict[str, StateDef], p: _Problems) -> t
             trigger=trigger, sources=tuple(sources), dest=dest, roles=tuple(roles),
             guards=_parse_guards(decl.get("guards"), where, p), record=record,
             label=_label(decl.get("label")) or trigger.replace("_", " ").capitalize(),
-            description=str(decl.get("description") or ""),
+            description=str(decl.get("description") or "").strip(),
             comment_visible_to_state=comment_visible is True,
         ))
     return tuple(transitions)

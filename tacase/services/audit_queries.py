@@ -15,7 +15,7 @@ from tacase.audit import checkpoints
 from tacase.audit.chain import START, Verification
 from tacase.audit.signing import SignedCheckpoint
 from tacase.audit.store import last_full_verification, latest_checkpoint, verify_chain
-from tacase.db.models import AuditEvent, AuditVerification, Case, User
+from tacase.db.models import AuditEvent, AuditVerification, Case, User, UserRole
 from tacase.engine.roles import ADMIN, BOARD
 from tacase.services import audit_log
 from tacase.services.accounts import normalise_email
@@ -72,6 +72,39 @@ def list_events(session: Session, actor: Actor, flt: AuditFilter, *, after: int 
             "case": body["case"], "data": body["data"], "prev_hash": row.prev_hash, "hash": row.hash,
         })
     return events, (rows[-1].seq if more and rows else None)
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What a page needs to tell a page of events in sentences: each case's State and request type,
+    each acting or named account's name and roles."""
+
+    cases: dict[int, tuple[str, str]]  # case id -> (State code, request type)
+    people: dict[int, tuple[str, frozenset[str]]]  # user id -> (display name, roles)
+
+
+def event_context(session: Session, actor: Actor, events: list[dict[str, Any]]) -> EventContext:
+    """Two queries for a whole page of events, never one per row."""
+    require_auditor(actor)
+    case_ids = {e["case"]["id"] for e in events if isinstance(e.get("case"), dict) and e["case"].get("id")}
+    user_ids: set[int] = set()
+    for e in events:
+        who, data = e.get("actor") or {}, e.get("data") or {}
+        for value in (who.get("id"), data.get("user_id"), data.get("to"), data.get("from"),
+                      data.get("owner_id")):
+            if isinstance(value, int) and not isinstance(value, bool):
+                user_ids.add(value)
+    cases = {row.id: (row.state_code, row.type) for row in session.execute(
+        select(Case.id, Case.state_code, Case.type).where(Case.id.in_(case_ids)))} if case_ids else {}
+    people: dict[int, tuple[str, frozenset[str]]] = {}
+    if user_ids:
+        roles: dict[int, set[str]] = {}
+        for user_id, role in session.execute(select(UserRole.user_id, UserRole.role)
+                                             .where(UserRole.user_id.in_(user_ids))):
+            roles.setdefault(user_id, set()).add(role)
+        for user_id, name in session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))):
+            people[user_id] = (name, frozenset(roles.get(user_id, ())))
+    return EventContext(cases, people)
 
 
 @dataclass(frozen=True)

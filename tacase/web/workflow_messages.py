@@ -14,7 +14,7 @@ import yaml
 
 from tacase.web.views.case_forms import humanise
 
-TEXT_KEYS = ("title", "description", "staff_label", "public_label", "label", "help")
+TEXT_KEYS = ("title", "description", "staff_label", "public_label", "record_label", "label", "help")
 
 
 def _texts(node: Any) -> Iterator[str]:

@@ -171,11 +171,17 @@ def test_a_request_goes_from_the_state_to_its_evaluation(open_page, journey_serv
     verification = board.locator("section.audit-verification").inner_text()
     assert "Verified." in verification and "verifies" in verification
     table = board.locator("table.audit-events tbody")
-    actions = table.locator("td code").all_inner_texts()
-    assert actions.count("case.transition") == len(STEPS)
-    details = " ".join(table.locator("td.details").all_inner_texts())
-    assert all(step in details for step in STEPS)
-    assert "case.created" in actions and "comment.added" in actions
+    # What happened by its name and in a sentence; the recorded codes behind "Show the recorded event"
+    actions = table.locator("td:nth-child(4)").all_inner_texts()
+    assert actions.count("Step of a request") == len(STEPS)
+    assert "Request opened" in actions and "Comment added" in actions
+    sentences = " ".join(table.locator("p.sentence").all_inner_texts())
+    assert f"request {reference} to OHCHR." in sentences and "Reply due" in sentences
+    assert "case.transition" not in " ".join(table.locator("td.details").all_inner_texts())
+    raw = " ".join(table.locator("details.raw-record dl").all_text_contents())
+    assert raw.count("case.transition") == len(STEPS) and all(step in raw for step in STEPS)
+    table.locator("details.raw-record summary").first.click()
+    assert "case.created" in table.locator("details.raw-record").first.inner_text()
     assert set(table.locator("td.reference").all_inner_texts()) == {reference}
     screenshot(board, "11-audit")
     with board.expect_download() as download_info:

@@ -85,12 +85,23 @@ def test_the_board_sees_every_event_and_the_chain_verifies(app, board):
         assert f'<label class="label" for="{name}">' in html
 
 
-def test_case_references_link_to_the_case_and_data_is_summarised(board, seeded):
+def test_case_references_link_to_the_case_and_each_event_is_told_in_a_sentence(board, seeded):
     html = text_of(board.get(f"/audit?case={seeded.fiji_returned}"))
-    assert f'<a href="/cases/{seeded.fiji_returned}">{seeded.fiji_returned}</a>' in html
-    assert "from: submitted; record: (questions); to: returned; trigger: return_to_state" in html
-    assert ("fields: (activities, budget, channel_date, channel_reference, …); state: FJI; status: draft"
-            in html)
+    reference = seeded.fiji_returned
+    assert f'<a href="/cases/{reference}">{reference}</a>' in html
+    for sentence in (f"opened the request {reference} for Fiji.",
+                     f"sent Fiji&#39;s request {reference} to OHCHR.",
+                     f"Reviewer reviewer asked Fiji for information on {reference}. Reply due "):
+        assert sentence in html, sentence
+    # The action by its name; the recorded codes only inside "Show the recorded event".
+    assert "<td>Step of a request</td>" in html and "<td>Request opened</td>" in html
+    table = html.split("<table", 1)[1]
+    visible = re.sub(r'<details class="raw-record">.*?</details>', "", table, flags=re.S)
+    raw = table.split("<summary>", 1)[1]
+    assert "case.transition" not in visible and "return_to_state" not in visible
+    assert "Show the recorded event" in html
+    assert "<dt>trigger</dt><dd><code>return_to_state</code></dd>" in raw
+    assert "<dt>action</dt><dd><code>case.transition</code></dd>" in raw
 
 
 def test_filters_narrow_the_rows(app, board, seeded):
@@ -125,7 +136,7 @@ def test_filters_narrow_the_rows(app, board, seeded):
     ("until=yesterday", "until", "Enter a date as year-month-day"),
     ("since=2026-03-05&until=2026-03-01", "until", "The end date is before the start date."),
     ("actor=nobody@example.org", "actor", "No account has this e-mail address or number."),
-    ("action=Auth%20Login", "action", "Actions are written in small letters"),
+    ("action=Auth%20Login", "action", "Choose what happened from the list."),
 ])
 def test_bad_filters_are_said_next_to_the_field(board, query, field, message):
     for path in ("/audit", "/audit.csv"):

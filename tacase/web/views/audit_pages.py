@@ -13,13 +13,15 @@ from flask import Response, render_template, request, stream_with_context, url_f
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, ValidationError
+from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import DateInput
 
 from tacase.audit.canonical import canonical_bytes, format_instant
 from tacase.audit.chain import Verification
 from tacase.services import audit_queries
+from tacase.services.runtime import runtime_of
+from tacase.web import audit_sentences
 from tacase.web.context import actor, clock, commit, db
 from tacase.web.i18n import select_timezone
 from tacase.web.views.blueprint import AUDITORS, bp, error_page, require_role
@@ -29,9 +31,6 @@ from tacase.web.views.forms import PageForm
 PAGE_SIZE = 50
 # Events the CSV export reads from the database at a time.
 EXPORT_BATCH = audit_queries.MAX_LIMIT
-SUMMARY_LENGTH = 200
-VALUE_LENGTH = 60
-NESTED_NAMES = 4
 # A spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_email", "action", "case_reference", "data",
@@ -66,12 +65,11 @@ class AuditFilterForm(PageForm):
     actor = StringField(_l("Who acted"), validators=[
         Optional(), Length(max=254, message=_l("An e-mail address has at most 254 characters."))],
         description=_l("The e-mail address or the number of an account."))
-    action = StringField(_l("Action"), validators=[
-        Optional(), Length(max=64, message=_l("An action has at most 64 characters.")),
-        Regexp(r"^[a-z0-9_.]+$", message=_l("Actions are written in small letters, digits, "
-                                             "underscores and dots, such as case.transition."))],
-        description=_l("An action such as case.transition, or the start of one ending in a dot, "
-                       "such as auth."))
+    # A list of what happened, by name; the address keeps the recorded codes (action=case.transition,
+    # or a group such as action=auth.), so older links and scripts still work.
+    action = SelectField(_l("What happened"), validate_choice=False, validators=[
+        Optional(), Length(max=64, message=_l("Choose what happened from the list.")),
+        Regexp(r"^[a-z0-9_.]+$", message=_l("Choose what happened from the list."))])
     since = StringField(_l("From (date)"), widget=DateInput(), validators=[Optional(), _a_day],
                         description=_l("Year-month-day, on the duty station's clock."))
     until = StringField(_l("Until (date, included)"), widget=DateInput(), validators=[Optional(), _a_day],
@@ -115,8 +113,19 @@ def _filter_args(form: AuditFilterForm) -> dict[str, str]:
             if form[name].data and form[name].data.strip()}
 
 
+def _action_choices(chosen: str | None) -> list[tuple[str, str]]:
+    named = sorted(((code, str(name)) for code, name in audit_sentences.ACTION_NAMES.items()),
+                   key=lambda item: item[1].casefold())
+    groups = [(code, str(name)) for code, name in audit_sentences.ACTION_GROUPS.items()]
+    choices = [("", _("Anything")), *groups, *named]
+    if chosen and chosen not in {code for code, _name in choices}:
+        choices.append((chosen, chosen))  # a code from an older link: shown as it was asked
+    return choices
+
+
 def _read_filters() -> tuple[AuditFilterForm, audit_queries.AuditFilter | None]:
     form = AuditFilterForm(formdata=request.args)
+    form.action.choices = _action_choices(form.action.data)
     if not form.validate():
         return form, None
     return form, _filter_of(form)
@@ -124,40 +133,27 @@ def _read_filters() -> tuple[AuditFilterForm, audit_queries.AuditFilter | None]:
 
 # --- what a row shows ----------------------------------------------------------------------------------
 
-def _short(text: str, length: int) -> str:
-    return text if len(text) <= length else text[:length - 1] + "…"
-
-
-def _brief(value: Any) -> str:
-    if isinstance(value, dict):
-        names = [str(k) for k in value]
-        shown = names[:NESTED_NAMES] + (["…"] if len(names) > NESTED_NAMES else [])
-        return "(" + ", ".join(shown) + ")"
-    if isinstance(value, list):
-        return ", ".join(_brief(v) for v in value)
-    if value is True:
-        return _("yes")
-    if value is False:
-        return _("no")
-    return _short(str(value), VALUE_LENGTH)
-
-
-def summary(data: dict[str, Any]) -> str:
-    """The event's data in a line: its filled-in keys with their values, nested ones by their names."""
-    parts = [f"{key}: {_brief(value)}" for key, value in data.items() if value not in (None, "", [], {})]
-    return _short("; ".join(parts), SUMMARY_LENGTH)
-
-
 def actor_label(label: dict[str, Any]) -> str:
     if label.get("type") == "system":
         return _("the system")
     return label.get("email") or str(label.get("id", ""))
 
 
-def _row(event: dict[str, Any]) -> dict[str, Any]:
-    return {"seq": event["seq"], "at": format_datetime(event["at"], "d MMMM y, HH:mm:ss"),
-            "actor": actor_label(event["actor"]), "action": event["action"],
-            "case": (event["case"] or {}).get("reference"), "summary": summary(event["data"])}
+def _raw(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The recorded fields as they are in the log, for whoever checks a sentence against the record."""
+    return [(key, canonical_bytes(value).decode("utf-8") if not isinstance(value, str) else value)
+            for key, value in data.items()]
+
+
+def _rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    context = audit_queries.event_context(db(), actor(), events)
+    definitions = dict(runtime_of(db()).workflows.current)
+    return [{"seq": e["seq"], "at": format_datetime(e["at"], "d MMMM y, HH:mm:ss"),
+             "actor": actor_label(e["actor"]), "action": e["action"],
+             "action_name": audit_sentences.action_name(e["action"]),
+             "sentence": audit_sentences.tell(e, context, definitions),
+             "case": (e["case"] or {}).get("reference"), "raw": _raw(e["data"])}
+            for e in events]
 
 
 # Why a link breaks, as the chain's verifier words it, in the page's language.
@@ -231,7 +227,7 @@ def audit_log() -> Any:
     args, after = _filter_args(form), int(after_text)
     events, cursor = audit_queries.list_events(db(), actor(), flt, after=after, limit=PAGE_SIZE)
     return _page(
-        form, rows=[_row(e) for e in events], filtered=bool(args), after=after,
+        form, rows=_rows(events), filtered=bool(args), after=after,
         next_url=url_for("web.audit_log", **args, after=cursor) if cursor is not None else None,
         first_url=url_for("web.audit_log", **args) if after else None,
         csv_url=url_for("web.audit_csv", **args))

@@ -24,6 +24,7 @@ from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.fields import FieldSpec
 from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services.case_fields import SCALAR_SPECS
+from tacase.web.field_messages import sentence
 from tacase.web.views.forms import OnceForm
 
 
@@ -57,8 +58,9 @@ COMPOUND_LABELS = {
 COMPOUND_HELP = {
     "expected_results": N_("One result per line. Under a result, its indicators on lines starting "
                            "with a dash (-)."),
-    "recommendations": N_("One per line: mechanism (upr, treaty_body or special_procedure); "
-                          "document symbol; paragraph. For example: upr; A/HRC/43/8; 98.12"),
+    "recommendations": N_("One per line: the mechanism (Universal Periodic Review, Treaty body or Special "
+                          "procedure); the document symbol; the paragraph. For example: Universal Periodic "
+                          "Review; A/HRC/43/8; 98.12"),
     "recipient_institutions": N_("One institution per line."),
     "sdg_targets": N_("Targets such as 16.3 or 5.c, one per line or separated by commas."),
     "themes": N_("One theme per line."),
@@ -285,9 +287,9 @@ def _as_text(plan: FieldPlan, value: Any) -> Any:
             lines.append(item["result"])
             lines.extend(f"- {indicator}" for indicator in item.get("indicators", []))
         return "\n".join(lines)
-    if plan.kind == "recommendations":
-        return "\n".join("; ".join(p for p in (r["mechanism"], r["document_symbol"], r.get("paragraph")) if p)
-                         for r in value)
+    if plan.kind == "recommendations":  # the mechanism by its name in the reader's language, not its code
+        return "\n".join("; ".join(p for p in (gettext(humanise(r["mechanism"])), r["document_symbol"],
+                                               r.get("paragraph")) if p) for r in value)
     if plan.kind == "lines":
         return "\n".join(value)
     if isinstance(value, dt.date | Decimal | int):
@@ -321,16 +323,29 @@ def _results(text: str | None) -> list[dict[str, Any]]:
     return results
 
 
+def _mechanisms() -> dict[str, str]:
+    """A mechanism as a person may write it: its name in English or in the page's language, or its code
+    (older drafts and the API's habit), whatever the capitals."""
+    names: dict[str, str] = {}
+    for code in RECOMMENDATION_MECHANISMS:
+        for name in (code, code.replace("_", " "), humanise(code), gettext(humanise(code))):
+            names[" ".join(name.casefold().split())] = code
+    names["upr"] = names["epu"] = "upr"  # the abbreviation in English, French and Spanish
+    return names
+
+
 def _recommendations(text: str | None) -> list[dict[str, Any]]:
     out = []
+    mechanisms = _mechanisms()
     for number, line in enumerate(_lines(text), start=1):
         parts = [p.strip() for p in line.split(";")]
-        if len(parts) not in (2, 3) or parts[0] not in RECOMMENDATION_MECHANISMS or not parts[1]:
+        mechanism = mechanisms.get(" ".join(parts[0].casefold().split()))
+        if len(parts) not in (2, 3) or mechanism is None or not parts[1]:
             raise ValueError(gettext(
                 "Line %(number)d should read: mechanism; document symbol; paragraph (the paragraph "
                 "may be left out). The mechanism is one of: %(known)s.",
-                number=number, known=", ".join(RECOMMENDATION_MECHANISMS)))
-        out.append({"mechanism": parts[0], "document_symbol": parts[1],
+                number=number, known=", ".join(gettext(humanise(c)) for c in RECOMMENDATION_MECHANISMS)))
+        out.append({"mechanism": mechanism, "document_symbol": parts[1],
                     "paragraph": parts[2] if len(parts) == 3 and parts[2] else None})
     return out
 
@@ -372,15 +387,16 @@ def read_form(form: CaseFormBase,
 def place_errors(form: CaseFormBase, errors: dict[str, list[str]]) -> list[str]:
     """Put each error next to its field; return those that belong to no field (for the summary)."""
     loose = []
+    labels = {plan.name: str(form[plan.name].label.text) for plan, _spec in form.plans}
     for name, messages in errors.items():
         base = STEP_COMMENT if name == "comment" and STEP_COMMENT in form else name.split(".")[0]
         if base in form and base not in ("csrf_token", "form_token", "version"):
-            shown = [gettext(m) for m in messages]
             field = form[base]
+            shown = [sentence(str(field.label.text), m, labels) for m in messages]
             target = field.form.amount if isinstance(field, FormField) else field
             target.errors = list(target.errors or []) + shown
         else:
-            loose.extend(f"{name}: {gettext(m)}" for m in messages)
+            loose.extend(sentence(labels.get(name, humanise(name)), m, labels) for m in messages)
     return loose
 
 
@@ -391,5 +407,5 @@ def field_errors(form: CaseFormBase) -> list[tuple[str, str]]:
     fields.extend(form[name] for name in (STEP_COMMENT, ATTACHMENT) if name in form)
     for field in fields:
         target = field.form.amount if isinstance(field, FormField) else field
-        out.extend((target.id, f"{field.label.text}: {message}") for message in target.errors or [])
+        out.extend((target.id, message) for message in target.errors or [])  # each a whole sentence
     return out

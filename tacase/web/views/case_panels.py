@@ -13,6 +13,7 @@ from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.assignment import assign
 from tacase.services.errors import Conflict, Forbidden, ValidationFailed
 from tacase.web.context import actor, clock_fn, db
+from tacase.web.field_messages import sentence
 from tacase.web.views import once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.cases import render_case, stale_message, token_or_400, version_of
@@ -54,7 +55,8 @@ def case_comment(reference: str) -> Any:
     except ValidationFailed as exc:
         for name, messages in exc.errors.items():
             target = form.body if name == "body" or not office else form.visibility
-            target.errors = list(target.errors or []) + [_(m) for m in messages]
+            label = str(target.label.text)
+            target.errors = list(target.errors or []) + [sentence(label, m) for m in messages]
     return render_case(cases.get_case(db(), actor(), reference), status=422,
                        problem=_("The comment could not be added."), forms={"comment": form})
 
@@ -79,7 +81,8 @@ def case_feedback(reference: str) -> Any:
     try:
         return once.run_once(token, "web.case_feedback", work)
     except ValidationFailed as exc:
-        form.body.errors = [_(m) for messages in exc.errors.values() for m in messages]
+        form.body.errors = [sentence(str(form.body.label.text), m) for messages in exc.errors.values()
+                            for m in messages]
         return render_case(found, status=422, problem=_("The feedback could not be sent."),
                            forms={"feedback": form})
     except Conflict:
@@ -136,7 +139,8 @@ def case_assign(reference: str) -> Any:
     try:
         return once.run_once(token, "web.case_assign", work)
     except ValidationFailed as exc:
-        form.assignee.errors = [_(m) for messages in exc.errors.values() for m in messages]
+        form.assignee.errors = [sentence(str(form.assignee.label.text), m) for messages in exc.errors.values()
+                                for m in messages]
         return render_case(found, status=422, problem=_("The case was not assigned."), forms={"assign": form})
     except Conflict:
         return _stale_page(reference)

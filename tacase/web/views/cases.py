@@ -52,6 +52,7 @@ from tacase.web.views.case_forms import (
     choice_label,
     field_labels,
     fill_form,
+    humanise,
     needed_to_send,
     place_errors,
     read_form,
@@ -68,7 +69,7 @@ from tacase.web.views.forms import (
     showing_form,
     whole_number,
 )
-from tacase.web.views.present import show_value, timeline
+from tacase.web.views.present import show_recorded, show_value, timeline
 from tacase.web.views.upload_refusals import refusal, upload_limit
 
 SAVE, SUBMIT, CHECK = "save", "submit", "check"
@@ -120,8 +121,8 @@ def _awaiting_state(case: Any, definition: WorkflowDefinition) -> dict[str, Any]
         return None
     transition = next((t for t in definition.transitions if t.trigger == row.trigger), None)
     specs = {f.name: f for f in transition.record} if transition else {}
-    shown = [(specs[n].label if n in specs else n, v) for n, v in (row.record or {}).items()
-             if n not in specs or specs[n].visible_to_state]
+    shown = [(specs[n].label if n in specs else humanise(n), show_recorded(specs.get(n), v))
+             for n, v in (row.record or {}).items() if n not in specs or specs[n].visible_to_state]
     return {"record": shown, "due_at": case.due_at}
 
 
@@ -129,18 +130,29 @@ def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], val
                  labels: dict[str, str]) -> list[str]:
     """Why a step cannot be taken yet, in the reader's terms: the fields by their labels."""
     ctx = GuardContext(fields=values, actor_id=actor().id)
-    missing = [labels.get(name, name) for name in blocked_fields(transition.guards, ctx)]
+    missing = [labels.get(name, humanise(name)) for name in blocked_fields(transition.guards, ctx)]
     out = []
-    for guard, why in failures:
+    for guard, _why in failures:
         if guard == "required_fields" and missing:
             out.append(_("fill in first: %(fields)s", fields=", ".join(missing)))
         elif guard == "dates_in_order":
             out.append(_("the planned end must not be before the planned start"))
         elif guard == "four_eyes":
             out.append(_("you took part in an earlier step of this case: someone else decides (four eyes)"))
-        else:
-            out.append(why)
+        else:  # a guard the pages do not know yet: its name, never its English reason with field names
+            out.append(_("a condition of this step is not met (%(condition)s)", condition=humanise(guard)))
     return out
+
+
+def _guard_reasons(case: Any, definition: WorkflowDefinition, trigger: str, exc: GuardFailed,
+                   values: dict[str, Any] | None = None) -> str:
+    """A refusal by the step's guards as the page says it: fields by their labels, in the page's language."""
+    transition = next((t for t in definition.transitions if t.trigger == trigger), None)
+    if transition is None:
+        return _("a condition of this step is not met")
+    current = field_values(case, definition) if case is not None else {}
+    return "; ".join(_why_blocked(transition, exc.failures, {**current, **(values or {})},
+                                  field_labels(definition)))
 
 
 def _shown(plan: Any, value: Any) -> str:
@@ -302,7 +314,8 @@ def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase
     loose = place_errors(form, {name: [why] for name, why in blocked.items()})
     if blocked and not loose:
         return _("The request was not sent: some fields must be completed first. They are marked below.")
-    return _("The request was not sent: %(reasons)s", reasons="; ".join(why for _g, why in exc.failures))
+    return _("The request was not sent: %(reasons)s.",
+             reasons=_guard_reasons(case, definition, SUBMIT_TRIGGER, exc, values))
 
 
 def _form_page(form: CaseFormBase, definition: WorkflowDefinition, case: Any, problem: str | None,
@@ -566,8 +579,8 @@ def case_action(reference: str, trigger: str) -> Any:
         else:
             problem, status = _to_correct(form, getattr(exc, "errors", {})), 422
     except GuardFailed as exc:
-        problem, status = _("This cannot be done yet: %(reasons)s",
-                            reasons="; ".join(why for _g, why in exc.failures)), 409
+        problem, status = _("This cannot be done yet: %(reasons)s.",
+                            reasons=_guard_reasons(found, definition, trigger, exc, values)), 409
     except (Conflict, TransitionNotAllowed):
         current = cases.get_case(db(), actor(), reference)
         problem, status = stale_message(current, definition), 409

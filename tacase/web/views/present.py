@@ -47,11 +47,26 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def _record_labels(definition: WorkflowDefinition) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
+def _record_specs(definition: WorkflowDefinition) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for t in definition.transitions:
-        out.setdefault(t.trigger, {}).update({f.name: f.label for f in t.record})
+        out.setdefault(t.trigger, {}).update({f.name: f for f in t.record})
     return out
+
+
+def show_recorded(spec: Any, value: Any) -> str:
+    """A value recorded with a step: a choice by its label ('Approve', not 'approve'), dates as people
+    write them."""
+    if spec is not None and spec.type == "choice" and isinstance(value, str):
+        return gettext(humanise(value))
+    return show_value(value)
+
+
+# A step's event in the history, named as the State would say it happened (the button says the act).
+EVENT_TITLES = {
+    "submit": _l("Request sent to OHCHR"),
+    "resubmit": _l("Reply sent to OHCHR"),
+}
 
 
 def _labels(definition: WorkflowDefinition, for_state: bool) -> dict[str, str]:
@@ -84,7 +99,7 @@ ACTION_TEXT = {
 def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_state: bool,
              people: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Each event of a case's history as a heading and its details, in the reader's terms."""
-    records = _record_labels(definition)
+    records = _record_specs(definition)
     labels = _labels(definition, for_state)
     rows = []
     for event in events:
@@ -94,12 +109,14 @@ def timeline(events: list[dict[str, Any]], definition: WorkflowDefinition, for_s
         if action == "case.transition":
             trigger = data.get("trigger")
             label = next((t.label for t in definition.transitions if t.trigger == trigger), trigger)
-            title = gettext(label) if label else action
+            title = (str(EVENT_TITLES[trigger]) if trigger in EVENT_TITLES
+                     else gettext(label) if label else action)
             to = data.get("to")
             details.append((gettext("Status"), gettext(labels.get(to, to or ""))))
-            names = records.get(trigger, {})
+            specs = records.get(trigger, {})
             for name, value in (data.get("record") or {}).items():
-                details.append((gettext(names.get(name, name)), show_value(value)))
+                spec = specs.get(name)
+                details.append((gettext(spec.label) if spec else humanise(name), show_recorded(spec, value)))
             if data.get("comment"):
                 details.append((gettext("Comment"), data["comment"]))
         else:
