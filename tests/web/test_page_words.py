@@ -46,7 +46,8 @@ def test_the_case_page_send_button_blocked_names_fields_by_their_labels(client, 
     sign_in(client, seeded.fiji)
     reference = _draft_with_a_title_only(client)
     html = text(client.get(f"/cases/{reference}"))
-    assert "Send the request to OHCHR" in html and "Submit the request" not in html
+    # the case page's send goes through the check page, whose button names the act as the form does
+    assert "Check and send the request" in html and "Submit the request" not in html
     response = client.post(f"/cases/{reference}/actions/submit", data={
         "csrf_token": CSRF.search(html).group(1), "form_token": TOKEN.search(html).group(1),
         "version": re.search(r'name="version" (?:type="hidden" )?value="(\d+)"', html).group(1)})
@@ -61,7 +62,7 @@ def test_the_case_page_send_button_blocked_names_fields_by_their_labels(client, 
 def test_the_form_and_the_history_name_the_sending_once(client, seeded):
     sign_in(client, seeded.fiji)
     form = text(client.get("/cases/new/upr_fund", follow_redirects=True))
-    assert ">Send the request to OHCHR</button>" in form and "Save and send" not in form
+    assert ">Save and check before sending</button>" in form and "Save and send" not in form
     history = text(client.get(f"/cases/{seeded.fiji_returned}"))
     assert "Request sent to OHCHR" in history and "Submit the request" not in history
 
