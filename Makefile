@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint db demo clean help translations
+.PHONY: run test install install-test lint db demo clean help translations openapi
 
 help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
 	@echo "make test   set up with the test extras, run ruff and the whole test suite"
 	@echo "            (PostgreSQL too when TACASE_TEST_DATABASE_URL is set)"
+	@echo "make openapi  record the API's examples again and refresh the document's copy in tests/api"
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "tacase needs Python 3.11")'
@@ -53,6 +54,11 @@ test: lint
 	  echo "PostgreSQL tests: on (TACASE_TEST_DATABASE_URL is set)"; \
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After changing the API on purpose: record its examples from the demo data again
+# (tacase/web/api/examples.json) and refresh the copy the tests compare with (tests/api/openapi.json).
+openapi: install-test
+	$(BIN)/python -m tests.api.openapi_examples
 
 # After changing a text of the web pages: extract, merge into the catalogs, translate the new entries
 # in tacase/translations/*/LC_MESSAGES/messages.po, run again to compile (the .mo files are committed).

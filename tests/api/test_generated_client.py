@@ -87,7 +87,7 @@ def generate(document: dict[str, Any], where: Path) -> tuple[ModuleType, str]:
     (where / "config.json").write_text(json.dumps({"post_hooks": []}))
     done = subprocess.run(
         [_generator(), "generate", "--path", "openapi.json", "--config", "config.json", "--meta", "none",
-         "--output-path", PACKAGE, "--overwrite"],
+         "--output-path", PACKAGE, "--overwrite", "--fail-on-warning"],
         cwd=where, capture_output=True, text=True, timeout=300, check=False)
     said = done.stdout + done.stderr
     assert done.returncode == 0, said
