@@ -40,7 +40,9 @@ API = "/api/v1"
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LIST_ITEMS = 2
 # Values no example may show as they came: replaced by a placeholder of the same shape.
-SECRET_KEYS = {"token": "tac_EXAMPLE-not-a-real-token-0000000000000000000",
+# Random values are replaced too, so that recording again changes nothing that did not change.
+SECRET_KEYS = {"token": "tac_EXAMPLE-not-a-real-token-0000000000000000000", "prefix": "tac_EXAMPL",
+               "totp": "123456",
                "csrf_token": "IjEzZjM0ZTc2ZmY4YjQ2NDFkNmE1N2E4ZjY1NGI2MjU3NjQ2MzEyYzAi.EXAMPLE",
                "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
                "provisioning_uri": "otpauth://totp/tacase:focal.fji%40example.org?secret=JBSWY3DPEHPK3PXP"
