@@ -8,13 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test node-tools lint db demo clean help translations system-packages
+.PHONY: run test install install-test node-tools lint db demo clean help translations system-packages openapi
 
 help:
 	@echo "make run    set up, migrate, load demo data, start the app on http://$(HOST):$(PORT)"
 	@echo "make test   set up with the test extras, run ruff and the whole test suite"
 	@echo "            (PostgreSQL too when TACASE_TEST_DATABASE_URL is set)"
 	@echo "make system-packages   Pango and fonts for the reports' PDF (apt-get as root, else the command)"
+	@echo "make openapi  record the API's examples again and refresh the document's copy in tests/api"
 
 # What WeasyPrint needs to make the reports' PDF (Pango) and the fonts for every State's name (Latin,
 # Cyrillic, Arabic: DejaVu; Chinese: WenQuanYi Micro Hei). Installed when missing and run as root;
@@ -86,6 +87,11 @@ test: system-packages lint node-tools
 	  echo "PostgreSQL tests: on (TACASE_TEST_DATABASE_URL is set)"; \
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After changing the API on purpose: record its examples from the demo data again
+# (tacase/web/api/examples.json) and refresh the copy the tests compare with (tests/api/openapi.json).
+openapi: install-test
+	$(BIN)/python -m tests.api.openapi_examples
 
 # After changing a text of the web pages: extract, merge into the catalogs, translate the new entries
 # in tacase/translations/*/LC_MESSAGES/messages.po, run again to compile (the .mo files are committed).

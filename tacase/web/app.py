@@ -28,6 +28,7 @@ from tacase.web.api import public as public_api
 from tacase.web.api import public_data as public_data_api
 from tacase.web.api import public_statistics as _public_statistics  # noqa: F401  (routes on the public API)
 from tacase.web.api.common import API_PREFIX, document_shared_answers
+from tacase.web.api.examples import ExamplesPlugin
 from tacase.web.api.fields import document_fields, document_request_bodies, field_choices
 from tacase.web.api.schemas import ErrorSchema
 from tacase.web.auth import init_auth, public
@@ -96,7 +97,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     app.teardown_appcontext(close_db)
 
     _api_config(app)
-    api = TacaseApi(app)
+    api = TacaseApi(app, spec_kwargs={"extra_plugins": [ExamplesPlugin()]})
     app.extensions["tacase"]["field_choices"] = choices = field_choices(runtime)
     document_fields(api, choices)
     document_shared_answers(api)

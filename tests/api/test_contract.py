@@ -33,6 +33,16 @@ def test_only_json_booleans_are_booleans(client, focal, value):
     assert r.status_code == 422 and "daily_digest" in r.get_json()["errors"]
 
 
+@pytest.mark.parametrize("value", ["9", "nine", True, 9.5])
+def test_only_json_integers_are_integers(client, focal, world, value):
+    r = client.post(f"{API}/tokens", json={"name": "ministry", "expires_in_days": value}, headers=focal.auth)
+    assert r.status_code == 422 and "expires_in_days" in r.get_json()["errors"]
+    reviewer = world.account("reviewer")
+    r = client.put(f"{API}/cases/UPR-2026-0001/assignee", json={"assignee_id": str(reviewer.id)},
+                   headers=reviewer.auth)
+    assert r.status_code == 422 and "assignee_id" in r.get_json()["errors"]
+
+
 @pytest.mark.parametrize("value", ["1", "yes", "True", "on"])
 def test_a_boolean_in_the_address_is_true_or_false(client, focal, value):
     r = client.get(f"{API}/cases", query_string={"overdue": value}, headers=focal.auth)

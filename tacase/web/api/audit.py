@@ -20,6 +20,7 @@ blp = Blueprint("audit", __name__, url_prefix=f"{API_PREFIX}/audit",
 @blp.arguments(AuditArgs, location="query")
 @blp.response(200, AuditPageSchema)
 @errors(blp, 401, 403)
+@blp.doc(operationId="listAuditEvents")
 @blp.doc(summary="Audit events", description=(
     "In sequence order. Filter by `case` (reference), `actor` (user id), `action` (exact, or a prefix "
     "ending in a dot such as `auth.`), `since` and `until`. Pass `next_cursor` as `cursor` for the "
@@ -44,6 +45,7 @@ class VerifyArgs(Schema):
 @blp.arguments(VerifyArgs, location="query")
 @blp.response(200, VerificationSchema)
 @errors(blp, 401, 403, 422)
+@blp.doc(operationId="verifyAuditChain")
 @blp.doc(summary="Verify the hash chain", description=(
     "Recomputes every link after the last checkpoint (the scheduler verifies every few minutes and "
     "the whole chain every night), or every link with `full=true`; `ok` is false with "

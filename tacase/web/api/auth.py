@@ -42,6 +42,7 @@ def me_json(user: User, method: str, mfa_ok: bool) -> dict[str, Any]:
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
 @errors(blp, 400, 401, 413, 429)
+@blp.doc(operationId="signIn")
 @blp.doc(security=[], summary="Sign in", description=(
     "Checks the password (and the 6-digit `totp` code when the account has two-factor "
     "authentication), starts a new server-side session in the `tacase_session` cookie and returns "
@@ -59,6 +60,7 @@ def login(args: dict[str, Any]):
 @blp.post("/auth/logout")
 @blp.response(204)
 @errors(blp, 401, 403)
+@blp.doc(operationId="signOut")
 @blp.doc(summary="Sign out",
          description="Ends the session on the server: the cookie stops working everywhere.")
 def logout():
@@ -69,6 +71,7 @@ def logout():
 @blp.get("/auth/csrf")
 @blp.response(200, CsrfSchema)
 @errors(blp, 401)
+@blp.doc(operationId="getCsrfToken")
 @blp.doc(summary="A CSRF token for this session")
 def csrf():
     return {"csrf_token": generate_csrf()}
@@ -77,6 +80,7 @@ def csrf():
 @blp.get("/me")
 @blp.response(200, MeSchema)
 @errors(blp, 401)
+@blp.doc(operationId="getMe")
 @blp.doc(summary="The signed-in user")
 def me():
     p = principal()
@@ -87,6 +91,7 @@ def me():
 @blp.post("/auth/mfa")
 @blp.response(200, MfaEnrolmentSchema)
 @errors(blp, 401, 403, 409)
+@blp.doc(operationId="startMfaEnrolment")
 @blp.doc(summary="Start two-factor enrolment", description=(
     "Returns a new secret and its otpauth:// provisioning URI for an authenticator app. "
     "It takes effect once confirmed with a code."))
@@ -105,6 +110,7 @@ def mfa_enrol():
 @blp.arguments(TotpSchema)
 @blp.response(200, MeSchema)
 @errors(blp, 400, 401, 403, 409, 413)
+@blp.doc(operationId="confirmMfaEnrolment")
 @blp.doc(summary="Confirm two-factor enrolment with a code")
 def mfa_confirm(args: dict[str, Any]):
     p = principal()

@@ -86,6 +86,7 @@ def _reason_json(kind: str, text: str) -> dict[str, str]:
 @blp.arguments(RangeArgs, location="query")
 @blp.response(200, CalendarSchema)
 @errors(blp, 401, 403)
+@blp.doc(operationId="getCalendar")
 @blp.doc(summary="The calendar in force: every non-working day in a range, and why", description=(
     "From `from` to `to` (both included). At most 366 days are listed: a longer range stops after "
     "366 days, and the answer's `to` says where; a `to` before `from` lists nothing. Without them: "
@@ -110,6 +111,7 @@ def get_calendar(args: dict[str, Any]):
 @blp.arguments(RangeArgs, location="query")
 @blp.response(200, ClosureSchema(many=True))
 @errors(blp, 401, 403)
+@blp.doc(operationId="listClosures")
 @blp.doc(summary="Closures recorded for the duty station", description=(
     "Days the office is closed beyond weekends and public holidays, in day order; `from` and `to` "
     "(both included) narrow the list; a `to` before `from` lists nothing."))
@@ -122,6 +124,7 @@ def list_closures(args: dict[str, Any]):
 @blp.arguments(ClosureCreateSchema)
 @blp.response(201, ClosureSchema)
 @errors(blp, 400, 401, 403, 413)
+@blp.doc(operationId="addClosure")
 @blp.doc(summary="Record a closure (administrators)", description=(
     "The day must be a working day: not a weekend, a public holiday or a day already closed (422 "
     "naming `day` otherwise). Due dates already set are not recomputed; steps started from now on "
@@ -135,6 +138,7 @@ def add_closure(args: dict[str, Any]):
 @blp.delete(f"/closures/<int(max={MAX_ID}):closure_id>")
 @blp.response(204)
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="removeClosure")
 @blp.doc(summary="Remove a closure (administrators)", description=(
     "Due dates already set are not recomputed; steps started from now on count the day as working."))
 def remove_closure(closure_id: int):

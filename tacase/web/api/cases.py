@@ -90,6 +90,7 @@ class CaseCollection(MethodView):
     @blp.arguments(CaseListArgs, location="query")
     @blp.response(200, CasePageSchema)
     @errors(blp, 401, 403)
+    @blp.doc(operationId="listCases")
     @blp.doc(summary="List cases", description=(
         "Filters combine with AND; `status`, `type` and `state` may repeat. A State's users see only "
         "their State's cases. `sort` is a field name, descending with a leading `-`; cases without a "
@@ -118,6 +119,7 @@ class CaseCollection(MethodView):
         "Location": {"description": "the new case", "schema": {"type": "string"}},
         "ETag": {"description": "the case's version", "schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 409, 413)
+    @blp.doc(operationId="openCase")
     @blp.doc(summary="Open a draft request", requestBody=json_body(NEW_CASE), parameters=[{
         "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
         "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
@@ -180,6 +182,7 @@ class CaseCollection(MethodView):
 class CaseItem(MethodView):
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 401, 403, 404)
+    @blp.doc(operationId="getCase")
     @blp.doc(summary="Read a case",
              description="The ETag names the case's version; send it back in If-Match.")
     def get(self, reference: str):
@@ -193,6 +196,7 @@ class CaseItem(MethodView):
     @blp.arguments(CaseUpdateSchema)
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 404, 409, 412, 413, 428)
+    @blp.doc(operationId="editCase")
     @blp.doc(summary="Edit a draft or returned request", requestBody=json_body(CASE_CHANGES),
              parameters=[if_match(required=True)])
     def patch(self, args: dict[str, Any], reference: str):
@@ -205,6 +209,7 @@ class CaseItem(MethodView):
 class CaseTransitions(MethodView):
     @blp.response(200, AvailableTransitionSchema(many=True))
     @errors(blp, 401, 403, 404)
+    @blp.doc(operationId="listTransitions")
     @blp.doc(summary="What you may do with the case now", description=(
         "Each trigger you may fire from the current status, the fields it must record, and the "
         "guards that would refuse it now (`ready` is false while any would)."))
@@ -227,6 +232,7 @@ class CaseTransitions(MethodView):
     @blp.arguments(TransitionRequestSchema)
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 404, 409, 412, 413)
+    @blp.doc(operationId="fireTransition")
     @blp.doc(summary="Fire a transition", description=(
         "409 names the triggers allowed now, or the guards that refused, or says that another "
         "change won the race. With If-Match, 412 when the case changed since it was read."),
@@ -244,6 +250,7 @@ class CaseAssignee(MethodView):
     @blp.arguments(AssignSchema)
     @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 400, 401, 403, 404, 409, 412, 413)
+    @blp.doc(operationId="assignCase")
     @blp.doc(summary="Assign the case to an officer (or to nobody with null)",
              parameters=[if_match(required=False)])
     def put(self, args: dict[str, Any], reference: str):
@@ -262,6 +269,7 @@ class CaseConsent(MethodView):
     @blp.arguments(ConsentSchema)
     @blp.response(200, ConsentAnswerSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @errors(blp, 401, 403, 404, 409, 412, 413, 422)
+    @blp.doc(operationId="setConsent")
     @blp.doc(summary="Give or withdraw the State's consent to publish the request (its focal points only)",
              description="While the State consents, the request is on the public record from its submission "
                          "onwards, showing only `public_fields`; withdrawing takes it off every public page, "
@@ -282,6 +290,7 @@ class CaseConsent(MethodView):
 @blp.get("/<reference>/events")
 @blp.response(200, EventSchema(many=True))
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="listCaseEvents")
 @blp.doc(summary="The case's history, as you may see it")
 def case_events(reference: str):
     return history.case_events(db(), actor(), reference)
@@ -297,6 +306,7 @@ def _comment_json(rows: list[Any]) -> list[dict[str, Any]]:
 class CaseComments(MethodView):
     @blp.response(200, CommentSchema(many=True))
     @errors(blp, 401, 403, 404)
+    @blp.doc(operationId="listComments")
     @blp.doc(summary="Comments on the case (a State's users never see internal ones)")
     def get(self, reference: str):
         return _comment_json(comments.list_comments(db(), actor(), reference))
@@ -304,6 +314,7 @@ class CaseComments(MethodView):
     @blp.arguments(CommentCreateSchema)
     @blp.response(201, CommentSchema)
     @errors(blp, 400, 401, 403, 404, 413)
+    @blp.doc(operationId="addComment")
     @blp.doc(summary="Comment on the case",
              description="`internal` stays in the office; `state` is seen by the State.")
     def post(self, args: dict[str, Any], reference: str):

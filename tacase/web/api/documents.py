@@ -83,6 +83,7 @@ def content_disposition(filename: str) -> str:
 @blp.get("/<reference>/documents")
 @blp.response(200, DocumentSchema(many=True))
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="listDocuments")
 @blp.doc(summary="A case's documents", description="Oldest first; whoever may see the case sees them all.")
 def list_documents(reference: str):
     return [_json(d, reference) for d in service.list_documents(db(), actor(), reference)]
@@ -92,6 +93,7 @@ def list_documents(reference: str):
 @blp.arguments(DocumentUploadSchema, location="files")
 @blp.response(201, DocumentSchema)
 @errors(blp, 401, 403, 404, 413, 415, 422)
+@blp.doc(operationId="uploadDocument")
 @blp.doc(summary="Add a document to a case", description=(
     f"`multipart/form-data` with the file in `file`: {service.ACCEPTED}, judged by the content, not the "
     "name (anything else answers 415). Larger than the configured limit (20 MB unless set otherwise) "
@@ -121,6 +123,8 @@ def upload_document(args: dict[str, Any], reference: str):
 
 
 _DOWNLOAD_HEADERS = {
+    "Content-Type": {"description": "the type the content showed: one of " + ", ".join(DOCUMENT_TYPES),
+                     "schema": {"type": "string", "enum": list(DOCUMENT_TYPES)}},
     "Content-Disposition": {"description": "always `attachment`, with an ASCII `filename` and the "
                                            "original in `filename*`", "schema": {"type": "string"}},
     "X-Content-Type-Options": {"schema": {"type": "string", "enum": ["nosniff"]}},
@@ -129,12 +133,16 @@ _DOWNLOAD_HEADERS = {
 
 @blp.get(f"/<reference>/documents/<int(max={MAX_ID}):document_id>")
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="downloadDocument")
 @blp.doc(summary="Download a document", description=(
     "The bytes as uploaded, with the type their content showed. Every download is recorded in the "
     "audit log."), responses={"200": {
         "description": "the document",
         "headers": _DOWNLOAD_HEADERS,
-        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in DOCUMENT_TYPES},
+        # octet-stream first: client generators keep one binary answer and drop a list of types
+        # they cannot tell apart; the real type is in the Content-Type header.
+        "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/octet-stream", *DOCUMENT_TYPES)},
     }})
 def download_document(reference: str, document_id: int) -> Response:
     return send_document(reference, document_id)
@@ -170,6 +178,7 @@ def attachment(document: Document, handle: Any) -> Response:
 @blp.arguments(PublicationSchema)
 @blp.response(200, DocumentSchema)
 @errors(blp, 401, 403, 404, 413, 422)
+@blp.doc(operationId="setDocumentPublication")
 @blp.doc(summary="Publish a document with the request, or stop publishing it (the State's focal points only)",
          description=(
              "A published document is listed on the public record and downloadable by anyone while the "

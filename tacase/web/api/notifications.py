@@ -52,6 +52,7 @@ class PreferencesSchema(Schema):
 @blp.arguments(NotificationListArgs, location="query")
 @blp.response(200, NotificationPageSchema)
 @errors(blp, 401, 403)
+@blp.doc(operationId="listNotifications")
 @blp.doc(summary="Your notifications", description=(
     "Newest first, `limit` at a time (at most 100). Pass `next_before` as `before` for the next page; "
     "`unread=true` leaves out those already read."))
@@ -64,6 +65,7 @@ def list_notifications(args: dict[str, Any]):
 @blp.post(f"/notifications/<int(max={MAX_ID}):notification_id>/read")
 @blp.response(200, NotificationSchema)
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="markNotificationRead")
 @blp.doc(summary="Mark a notification read", description=(
     "Only your own; another user's answers 404. Marking it again keeps the first `read_at`."))
 def mark_read(notification_id: int):
@@ -75,6 +77,7 @@ def mark_read(notification_id: int):
 @blp.get("/me/preferences")
 @blp.response(200, PreferencesSchema)
 @errors(blp, 401, 403)
+@blp.doc(operationId="getPreferences")
 @blp.doc(summary="Your mail preferences")
 def get_preferences():
     return service.preferences(db(), actor())
@@ -84,6 +87,7 @@ def get_preferences():
 @blp.arguments(PreferencesSchema)
 @blp.response(200, PreferencesSchema)
 @errors(blp, 401, 403, 413)
+@blp.doc(operationId="setPreferences")
 @blp.doc(summary="Change your mail preferences", description=(
     "With `daily_digest` on, mails wait for one summary a day (at the duty station's digest hour); "
     "in-app notifications still arrive at once. Turning it off sends what was waiting in one mail now."))

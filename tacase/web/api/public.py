@@ -39,6 +39,7 @@ def cacheable(payload: Any) -> Response:
 @blp.arguments(PublicListArgs, location="query", unknown=RAISE)
 @blp.response(200, PublicPageSchema)
 @errors(blp, 422, 429)
+@blp.doc(operationId="listPublishedCases")
 @blp.doc(summary="The published requests, the most recently submitted first", security=[], description=(
     f"Pages go up to {public_record.MAX_PAGE}; `next_cursor` continues the list however deep, each page "
     "as quick as the first."))
@@ -57,6 +58,7 @@ def list_published(args: dict[str, Any]):
 @public
 @blp.response(200, PublicCaseSchema)
 @errors(blp, 404, 429)
+@blp.doc(operationId="getPublishedCase")
 @blp.doc(summary="One published request", security=[])
 def show_published(reference: str):
     return cacheable(public_record.published_case(db(), reference))

@@ -59,6 +59,7 @@ class DictionarySchema(Schema):
 @public
 @blp.response(200, PublicCountsSchema)
 @errors(blp, 429)
+@blp.doc(operationId="getRecordCounts")
 @blp.doc(summary="How many published requests each value of each filter finds", description=(
     "Counted over all published requests, refreshed every few minutes and at once when a State "
     "gives or withdraws its consent. A value no published request has is left out."), security=[])
@@ -72,6 +73,7 @@ def record_counts() -> Any:
 @public
 @blp.response(200, DictionarySchema)
 @errors(blp, 429)
+@blp.doc(operationId="getDataDictionary")
 @blp.doc(summary="The open-data files: where they are, their licence and what each column holds",
          security=[])
 def data_dictionary() -> Any:

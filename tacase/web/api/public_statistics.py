@@ -33,6 +33,7 @@ class PublicStatisticsSchema(Schema):
 @public
 @blp.response(200, PublicStatisticsSchema)
 @errors(blp, 429)
+@blp.doc(operationId="getPublicStatistics")
 @blp.doc(summary="How long the office takes at each stage, for every request (published or not)",
          security=[])
 def published_timeliness():

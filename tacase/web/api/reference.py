@@ -51,6 +51,7 @@ def workflow_json(d: WorkflowDefinition) -> dict[str, Any]:
 @blp.get("/workflows")
 @blp.response(200, WorkflowSummarySchema(many=True))
 @errors(blp, 401, 403)
+@blp.doc(operationId="listWorkflows")
 @blp.doc(summary="The request types and their workflows in force")
 def list_workflows():
     return [_summary(d) for d in runtime().workflows.current.values()]
@@ -59,6 +60,7 @@ def list_workflows():
 @blp.get("/workflows/<wtype>")
 @blp.response(200, WorkflowSchema)
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="getWorkflow")
 @blp.doc(summary="One workflow: states with both labels, transitions, deadlines, diagram")
 def get_workflow(wtype: str):
     definition = runtime().workflows.current.get(wtype)
@@ -70,6 +72,7 @@ def get_workflow(wtype: str):
 @blp.get("/states")
 @blp.response(200, StateSchema(many=True))
 @errors(blp, 401, 403)
+@blp.doc(operationId="listStates")
 @blp.doc(summary="Member and observer States, with names in the six UN languages")
 def list_states():
     return [{"code": s.iso3, "iso2": s.iso2, "un_status": s.un_status, "names": s.names,

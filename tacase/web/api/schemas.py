@@ -102,7 +102,9 @@ class TotpSchema(Schema):
 
 class TokenCreateSchema(Schema):
     name = ma.String(required=True, validate=validate.Length(min=1, max=100))
-    expires_in_days = ma.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=365))
+    # strict: a JSON number, as the document says; "9" is refused rather than read as 9.
+    expires_in_days = ma.Integer(strict=True, load_default=None, allow_none=True,
+                                 validate=validate.Range(min=1, max=365))
 
 
 class TokenSchema(Schema):
@@ -259,7 +261,8 @@ class CommentSchema(Schema):
 
 
 class AssignSchema(Schema):
-    assignee_id = ma.Integer(required=True, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    assignee_id = ma.Integer(strict=True, required=True, allow_none=True,
+                             validate=validate.Range(min=1, max=MAX_ID))
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def token_json(token: Any) -> dict[str, Any]:
 @blp.get("")
 @blp.response(200, TokenSchema(many=True))
 @errors(blp, 401, 403)
+@blp.doc(operationId="listTokens")
 @blp.doc(summary="Your tokens (without their secrets)")
 def list_tokens():
     return [token_json(t) for t in auth_service.list_tokens(db(), actor())]
@@ -30,6 +31,7 @@ def list_tokens():
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, NewTokenSchema)
 @errors(blp, 400, 401, 403, 413)
+@blp.doc(operationId="createToken")
 @blp.doc(summary="Create a token", description=(
     "The secret is in `token` of this answer only; tacase keeps a hash. Send it as "
     "`Authorization: Bearer <token>`."))
@@ -45,6 +47,7 @@ def create_token(args: dict[str, Any]):
 @blp.delete(f"/<int(max={MAX_ID}):token_id>")
 @blp.response(204)
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="revokeToken")
 @blp.doc(summary="Revoke a token")
 def revoke_token(token_id: int):
     auth_service.revoke_token(db(), actor(), clock_fn(), token_id)

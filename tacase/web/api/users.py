@@ -20,6 +20,7 @@ blp = Blueprint("users", __name__, url_prefix=f"{API_PREFIX}/users", description
 @blp.arguments(UserListArgs, location="query")
 @blp.response(200, UserSchema(many=True))
 @errors(blp, 401, 403)
+@blp.doc(operationId="listUsers")
 @blp.doc(summary="List accounts", description="Ordered by id; pass the last id as `after` for the next page.")
 def list_users(args: dict[str, Any]):
     rows = user_service.list_users(db(), actor(), role=args.get("role"), state=args.get("state"),
@@ -32,6 +33,7 @@ def list_users(args: dict[str, Any]):
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 @errors(blp, 400, 401, 403, 413)
+@blp.doc(operationId="createUser")
 @blp.doc(summary="Create an account")
 def create(args: dict[str, Any]):
     user = create_user(db(), actor(), clock_fn(), email=args["email"], roles=args["roles"],
@@ -45,6 +47,7 @@ def create(args: dict[str, Any]):
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 @errors(blp, 400, 401, 403, 404, 413)
+@blp.doc(operationId="updateUser")
 @blp.doc(summary="Change roles, State, name, or disable", description=(
     "Disabling (`is_active: false`) ends the account's sessions and revokes its tokens at once; "
     "a change of roles or State ends its sessions too."))
@@ -60,6 +63,7 @@ def update(args: dict[str, Any], user_id: int):
 @blp.post(f"/<int(max={MAX_ID}):user_id>/mfa/reset")
 @blp.response(200, UserSchema)
 @errors(blp, 401, 403, 404)
+@blp.doc(operationId="resetUserMfa")
 @blp.doc(summary="Reset two-factor authentication", description=(
     "For a lost authenticator: the user enrols again at the next sign-in; their sessions and "
     "tokens end."))
