@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from tacase.engine.casefields import COMMON_FIELDS, NEVER_PUBLIC
+from tacase.engine.casefields import COMMON_FIELDS, FUNDING_SOURCES, NEVER_PUBLIC
 from tacase.engine.fields import FieldSpec, parse_field_specs
 from tacase.engine.guards import GuardSpec, check_params
 from tacase.engine.roles import ROLES, STAFF_ROLES
@@ -24,7 +24,7 @@ from tacase.engine.roles import ROLES, STAFF_ROLES
 _TRIGGER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 _TOP_KEYS = {"type", "version", "title", "description", "reference_prefix", "initial",
-             "reminder_share", "fields", "states", "transitions", "public_fields"}
+             "reminder_share", "fields", "states", "transitions", "public_fields", "fund"}
 _STATE_KEYS = {"staff_label", "public_label", "deadline", "office_clock", "editable_by_state",
                "description", "record_label", "stage", "iati_status"}
 # The stages of the office's work that timeliness is published for, in the order a request meets them.
@@ -103,6 +103,8 @@ class WorkflowDefinition:
     # The common fields the public record shows while the State consents (`public_fields`); the
     # workflow's own fields and what transitions record say so themselves (`public: true`).
     public_common_fields: tuple[str, ...] = ()
+    # The one fund every request of this type is paid from (`fund`): its funding source is set, not asked.
+    fund: str | None = None
 
     def __hash__(self) -> int:
         return hash(self.sha256)
@@ -235,6 +237,9 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
                     if name not in known_fields:
                         p.add(f"transition {t.trigger!r}: guard {guard.name!r} names unknown field {name!r}")
     public_common = _parse_public_fields(raw.get("public_fields"), p)
+    fund = raw.get("fund")
+    if fund is not None and fund not in FUNDING_SOURCES:
+        p.add(f"'fund' must be one of {', '.join(FUNDING_SOURCES)}")
     if states and initial in states:
         for name in _unreachable(initial, states, transitions):
             p.add(f"state {name!r} is unreachable from {initial!r}")
@@ -244,6 +249,7 @@ def parse(raw: Any, source: str, expected_type: str | None = None) -> WorkflowDe
         description=str(raw.get("description") or "").strip(), reference_prefix=prefix, initial=initial,
         reminder_share=float(share), fields=fields, states=states, transitions=transitions,
         source=source, raw=raw, sha256=content_hash(raw), public_common_fields=public_common,
+        fund=fund,
     )
 
 

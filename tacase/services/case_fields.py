@@ -134,6 +134,13 @@ def validate_fields(definition: WorkflowDefinition, data: Any) -> dict[str, Any]
                 clean[name] = convert(data[name])
             except ValueError as exc:
                 errors[name] = [str(exc)]
+    fund = definition.fund
+    if fund and "funding_source" in data:  # a type paid from one fund keeps it, whatever is sent
+        if is_blank(data["funding_source"]) or clean.get("funding_source") == fund:
+            clean["funding_source"] = fund
+        else:
+            errors["funding_source"] = [f"a {definition.title} is paid from its own fund; leave the "
+                                        "funding source out"]
     extra_in = {k: v for k, v in data.items() if k in declared}
     extra, extra_errors = validate_values(definition.fields, extra_in, partial=True)
     errors.update(extra_errors)

@@ -87,6 +87,8 @@ def open_draft(
         raise ValidationFailed({"type": [f"unknown request type; known: {', '.join(workflows.types())}"]})
     definition = workflows.get(type)
     clean = validate_fields(definition, fields or {})
+    if definition.fund:  # a request type paid from one fund: its source is known, not asked
+        clean["funding_source"] = definition.fund
     check_dates(clean)
     now = clock()
     version = ensure_version(session, definition, now)

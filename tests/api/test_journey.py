@@ -239,3 +239,17 @@ def test_the_audit_of_an_unknown_case_is_empty(people, reviewed_case):
     assert r.get_json() == {"items": [], "next_cursor": None}
     known = board.get("/audit", query_string={"case": reviewed_case}).get_json()["items"]
     assert known and all(e["case"]["reference"] == reviewed_case for e in known)
+
+
+def test_a_grant_of_the_upr_fund_is_paid_from_it_without_being_asked(people):
+    state = people[0]
+    fields = {k: v for k, v in complete_fields().items() if k != "funding_source"}
+    r = state.post("/cases", {"type": "upr_fund", **fields})
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    assert body["fields"]["funding_source"] == "upr_fund"
+    reference = body["reference"]
+    refused = state.patch(f"/cases/{reference}", {"funding_source": "vftc"},
+                          headers={"If-Match": state.get(f"/cases/{reference}").headers["ETag"]})
+    assert refused.status_code == 422 and "funding_source" in refused.get_json()["errors"], refused.get_json()
+    assert state.fire(reference, "submit")["status"] == "submitted"

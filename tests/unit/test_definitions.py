@@ -489,3 +489,11 @@ def test_nothing_is_public_unless_said() -> None:
     definition = parse(raw, source="x.yaml")
     assert definition.public_fields() == ()
     assert not any(definition.public_records(t.trigger) for t in definition.transitions)
+
+
+def test_a_type_paid_from_one_fund_names_a_known_fund() -> None:
+    assert parse(raw_of("upr_fund"), source="upr_fund.yaml").fund == "upr_fund"
+    assert parse(raw_of(), source="advisory.yaml").fund is None
+    raw = raw_of()
+    raw["fund"] = "piggy_bank"
+    assert_reported(problems(raw, source="advisory.yaml"), "'fund' must be one of", source="advisory.yaml")

@@ -51,8 +51,11 @@ def test_the_form_marks_optional_fields_and_says_what_sending_needs(client, seed
     assert 'id="budget-hint"' in html and "three-letter" in html
     assert re.search(r'id="focal_point_email"[^>]*value="focal.fiji@example.org"', html) or \
         'value="focal.fiji@example.org"' in html
-    # the UPR Fund's workflow asks for a funding source, so its form does
-    assert 'for="funding_source"' in html
+    # a UPR Fund grant is paid from the UPR Fund (`fund:` in its workflow): its form does not ask;
+    # a type paid from several sources does
+    assert 'for="funding_source"' not in html
+    other = text(client.get("/cases/new/tc_project", follow_redirects=True))
+    assert 'for="funding_source"' in other
 
 def test_the_check_page_lists_every_answer_with_a_change_link(client, seeded):
     sign_in(client, seeded.fiji)

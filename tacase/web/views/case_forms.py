@@ -194,8 +194,8 @@ def _form_class(key: tuple[str, ...], plans: tuple[tuple[FieldPlan, FieldSpec | 
     return found
 
 
-# Common fields a request type asks only when its workflow names them in a guard: a UPR Fund grant,
-# for one, comes from one fund, so its form has no "Funding source" unless its workflow wants it.
+# Common fields a request type asks only when its workflow names them in a guard; a type paid from one
+# fund (`fund:` in its workflow, as the UPR Fund grant) never asks its funding source.
 ASKED_WHEN_NEEDED = frozenset({"funding_source"})
 
 
@@ -217,7 +217,7 @@ def _named_by_guards(definition: WorkflowDefinition) -> set[str]:
 
 def form_plans(definition: WorkflowDefinition) -> tuple[tuple[FieldPlan, FieldSpec | None], ...]:
     """The request form's fields: case_plans without the common ones this request type does not ask."""
-    named = _named_by_guards(definition)
+    named = set() if definition.fund else _named_by_guards(definition)
     return tuple((plan, spec) for plan, spec in case_plans(definition)
                  if plan.name not in ASKED_WHEN_NEEDED or plan.name in named)
 
