@@ -21,6 +21,7 @@ from typing import Any
 
 from tacase.audit.canonical import jsonable
 from tacase.engine.definitions import WorkflowDefinition
+from tacase.services.report_tables import N_
 
 # What a column holds; the dictionary says it in words.
 TEXT, CODE, DATE, NUMBER, INTEGER, BOOLEAN, LIST = (
@@ -43,34 +44,34 @@ class Column:
 
 # Every published request has these, whatever its type.
 BASE_COLUMNS: tuple[Column, ...] = (
-    Column("reference", CODE, "Reference"),
-    Column("state_code", CODE, "State code"),
-    Column("state_name", TEXT, "State"),
-    Column("type", CODE, "Type of request (code)"),
-    Column("type_title", TEXT, "Type of request"),
-    Column("status", CODE, "Status (code)"),
-    Column("status_label", TEXT, "Status"),
-    Column("submitted_on", DATE, "Sent to OHCHR"),
-    Column("closed_on", DATE, "Closed on"),
-    Column("stages", LIST, "Stages reached"),
+    Column("reference", CODE, N_("Reference")),
+    Column("state_code", CODE, N_("State code")),
+    Column("state_name", TEXT, N_("State")),
+    Column("type", CODE, N_("Type of request (code)")),
+    Column("type_title", TEXT, N_("Type of request")),
+    Column("status", CODE, N_("Status (code)")),
+    Column("status_label", TEXT, N_("Status")),
+    Column("submitted_on", DATE, N_("Sent to OHCHR")),
+    Column("closed_on", DATE, N_("Closed on")),
+    Column("stages", LIST, N_("Stages reached")),
 )
 
 # The common fields a workflow file may make public, with what they hold.
 COMMON_FIELD_COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("title", TEXT, "Title", "field"),
-    Column("objectives", TEXT, "Objectives", "field"),
-    Column("activities", TEXT, "Activities", "field"),
-    Column("expected_results", LIST, "Expected results", "field"),
-    Column("channel_reference", TEXT, "Reference of the official channel", "field"),
-    Column("channel_date", DATE, "Date of the official channel", "field"),
-    Column("recipient_institutions", LIST, "Recipient institutions", "field"),
-    Column("planned_start", DATE, "Planned start", "field"),
-    Column("planned_end", DATE, "Planned end", "field"),
-    Column("budget", NUMBER, "Budget", "field"),
-    Column("funding_source", CODE, "Fund", "field"),
-    Column("recommendations", LIST, "Recommendations", "field"),
-    Column("sdg_targets", LIST, "Sustainable Development Goal targets", "field"),
-    Column("themes", LIST, "Themes", "field"),
+    Column("title", TEXT, N_("Title"), "field"),
+    Column("objectives", TEXT, N_("Objectives"), "field"),
+    Column("activities", TEXT, N_("Activities"), "field"),
+    Column("expected_results", LIST, N_("Expected results"), "field"),
+    Column("channel_reference", TEXT, N_("Reference of the official channel"), "field"),
+    Column("channel_date", DATE, N_("Date of the official channel"), "field"),
+    Column("recipient_institutions", LIST, N_("Recipient institutions"), "field"),
+    Column("planned_start", DATE, N_("Planned start"), "field"),
+    Column("planned_end", DATE, N_("Planned end"), "field"),
+    Column("budget", NUMBER, N_("Budget"), "field"),
+    Column("funding_source", CODE, N_("Fund"), "field"),
+    Column("recommendations", LIST, N_("Recommendations"), "field"),
+    Column("sdg_targets", LIST, N_("Sustainable Development Goal targets"), "field"),
+    Column("themes", LIST, N_("Themes"), "field"),
 )}
 
 _SPEC_KINDS = {"string": TEXT, "text": TEXT, "integer": INTEGER, "decimal": NUMBER, "money": NUMBER,

@@ -89,11 +89,20 @@ def meaning(column: files.Column) -> str:
     return _("%(label)s, asked of this type of request.", label=_(column.label))
 
 
+def title(column: files.Column, labels: dict[str, str]) -> str:
+    """A column's title in the reader's language; a currency's names its amount's column."""
+    if column.currency_of is not None and column.currency_of in labels:
+        return _("%(label)s (currency)", label=_(labels[column.currency_of]))
+    return _(column.label)
+
+
 def dictionary() -> dict[str, Any]:
     """The data dictionary: the files, their licence and when they were built, and each column."""
     session = db()
     kept = {name: open_data.stored(session, name) for name in open_data.NAMES}
     base = ext()["config"].PUBLIC_URL.rstrip("/")  # the configured address, never the Host header
+    columns = open_data.columns(session)
+    labels = {c.name: c.label for c in columns}
     return {
         "title": _("Record of International Cooperation: open data"),
         "licence": {"name": licence().name, "url": licence().url},
@@ -102,8 +111,8 @@ def dictionary() -> dict[str, Any]:
                    "url": base + url_for("public_files.open_data_file", fmt=name.rsplit(".", 1)[1]),
                    "media_type": open_data.MEDIA_TYPES[name],
                    "built_at": kept[name].built_at if kept[name] else None} for name in open_data.NAMES],
-        "columns": [{"name": c.name, "type": c.kind, "type_words": _(KIND_WORDS[c.kind]), "title": _(c.label),
-                     "description": meaning(c)} for c in open_data.columns(session)],
+        "columns": [{"name": c.name, "type": c.kind, "type_words": _(KIND_WORDS[c.kind]),
+                     "title": title(c, labels), "description": meaning(c)} for c in columns],
     }
 
 
