@@ -227,8 +227,10 @@ class FileSender:
             # mangle_from_ quotes body lines starting with "From " so the file stays valid mbox.
             Generator(out, mangle_from_=True, policy=SMTP_POLICY.clone(linesep="\n")).flatten(msg)
             out.write("\n")
-        log.info("mail %s to %s: %s (written to %s)", msg["Message-ID"], mail.to_address, mail.subject,
-                 self.path)
+        # One line per mail at DEBUG: the delivery pass logs its counts, and a demo's hundreds of mails
+        # would bury what `make run` prints for a newcomer.
+        log.debug("mail %s to %s: %s (written to %s)", msg["Message-ID"], mail.to_address, mail.subject,
+                  self.path)
 
 
 def make_sender(config: Any) -> Sender:

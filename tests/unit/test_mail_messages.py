@@ -244,7 +244,7 @@ def test_the_development_sender_appends_an_mbox_and_logs_a_line(tmp_path, caplog
 
     path = tmp_path / "instance" / "mail.log"
     sender = FileSender(path, "tacase <no-reply@ohchr.example>")
-    with caplog.at_level(logging.INFO, logger="tacase.mail"):
+    with caplog.at_level(logging.DEBUG, logger="tacase.mail"):
         sender.send(MAIL)
         sender.send(OutgoingMail(**{**MAIL.__dict__, "outbox_id": 43}))
     box = mailbox.mbox(path)
