@@ -15,7 +15,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     Numeric,
     String,
     Text,
@@ -323,68 +322,6 @@ class Comment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class AuditEvent(Base):
-    """One link of the hash chain. `body` holds the RFC 8785 bytes; the other columns copy fields
-    of it for filtering, and verification checks that they agree."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (
-        CheckConstraint("seq >= 1", name="seq_positive"),
-        Index("ix_audit_events_case_id_seq", "case_id", "seq"),
-        Index("ix_audit_events_actor_id_seq", "actor_id", "seq"),
-        Index("ix_audit_events_action_seq", "action", "seq"),
-        Index("ix_audit_events_at", "at"),
-    )
-
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    actor_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(64))
-    case_id: Mapped[int | None] = mapped_column(Integer)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class AuditVerification(Base):
-    """A run of the chain's verification. One that found the chain whole up to event `events`, whose
-    hash was `head`, is a checkpoint: later runs start there instead of at the first event (a full
-    run starts at the first, and is what shows an edit of an event verified before)."""
-
-    __tablename__ = "audit_verifications"
-    __table_args__ = (CheckConstraint("events >= 0", name="events_not_negative"),
-                      Index("ix_audit_verifications_ok_events", "ok", "events"),
-                      Index("ix_audit_verifications_full_id", "full", "id"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    full: Mapped[bool] = mapped_column(Boolean)  # from the first event, not from a checkpoint
-    ok: Mapped[bool] = mapped_column(Boolean)
-    events: Mapped[int] = mapped_column(BigInteger)  # the chain was whole up to this event
-    head: Mapped[str] = mapped_column(String(64))
-    first_bad_seq: Mapped[int | None] = mapped_column(BigInteger)
-    reason: Mapped[str | None] = mapped_column(String(200))
-
-
-class AuditCheckpoint(Base):
-    """A signed checkpoint: the chain's head at event `sequence` was `head`, signed at `signed_at` by
-    the Ed25519 key `key_id` (whose public key is kept beside it). The key itself lives outside the
-    database; on PostgreSQL the rows cannot be changed or removed (triggers, as for the events)."""
-
-    __tablename__ = "audit_checkpoints"
-    __table_args__ = (CheckConstraint("sequence >= 1", name="sequence_positive"),
-                      UniqueConstraint("sequence", "key_id"),
-                      Index("ix_audit_checkpoints_signed_at", "signed_at"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sequence: Mapped[int] = mapped_column(BigInteger)
-    head: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    key_id: Mapped[str] = mapped_column(String(16))
-    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32 bytes
-    signature: Mapped[str] = mapped_column(String(128))  # base64 of the raw 64 bytes
-
-
 DEADLINE_EVENT_KINDS = ("reminder", "overdue", "escalation", "state_reminder", "last_notice")
 
 
@@ -523,49 +460,11 @@ class Document(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class PublicSnapshot(Base):
-    """Figures of the public record kept ready for its pages (filter counts, timeliness): one row a
-    kind, replaced whole by the scheduler and at once when a State's consent changes."""
-
-    __tablename__ = "public_snapshots"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
-
-
-class PublicFile(Base):
-    """An open-data file as last built by the scheduler. A change of consent deletes the files, so
-    that a withdrawn case is never served from one; until the next build they are made on request."""
-
-    __tablename__ = "public_files"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    media_type: Mapped[str] = mapped_column(String(64))
-    etag: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-
-
-class TimelinessStep(Base):
-    """A completed step of the office's work (a stage, from entering it to leaving it, without the
-    time the State was waited on), kept for the published processing times. Derived from
-    `case_transitions`; the refresh rewrites the steps of every case that moved since its last run."""
-
-    __tablename__ = "timeliness_steps"
-    __table_args__ = (
-        Index("ix_timeliness_steps_case_id", "case_id"),
-        Index("ix_timeliness_steps_month", "month"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    type: Mapped[str] = mapped_column(String(64))
-    state_code: Mapped[str] = mapped_column(String(3))
-    stage: Mapped[str] = mapped_column(String(16))
-    month: Mapped[int] = mapped_column(Integer)  # YYYYMM (UTC) of the step's end
-    ended_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    # Business seconds, in hundredths of a working day (864 s), rounded: the figures' resolution.
-    hundredths: Mapped[int] = mapped_column(Integer)
-    within_deadline: Mapped[bool | None] = mapped_column(Boolean)  # None: the stage has no deadline
-    actor_id: Mapped[int | None] = mapped_column(Integer)  # who ended the step
+# The audit log's and the public record's tables live beside this module; importing them here keeps
+# one place that loads every table (Alembic, create_all) and the names callers already use.
+from tacase.db.audit_models import AuditCheckpoint as AuditCheckpoint  # noqa: E402
+from tacase.db.audit_models import AuditEvent as AuditEvent  # noqa: E402
+from tacase.db.audit_models import AuditVerification as AuditVerification  # noqa: E402
+from tacase.db.public_models import PublicFile as PublicFile  # noqa: E402
+from tacase.db.public_models import PublicSnapshot as PublicSnapshot  # noqa: E402
+from tacase.db.public_models import TimelinessStep as TimelinessStep  # noqa: E402

@@ -18,6 +18,7 @@ from tacase.web.views import (  # noqa: F401
     public_statistics,
     queue,
     reports,
+    request_forms,
 )
 from tacase.web.views.blueprint import bp, safe_next
 

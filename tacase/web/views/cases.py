@@ -11,15 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from tacase.db.models import CaseTransition, User
+from tacase.db.models import CaseTransition
 from tacase.engine.definitions import TransitionDef, WorkflowDefinition
 from tacase.engine.guards import GuardContext, blocked_fields
-from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services import cases, comments, documents, history, transitions
 from tacase.services.access import CASE_WORKERS, speaks_for_state
 from tacase.services.assignment import assignable_officers
@@ -29,7 +28,6 @@ from tacase.services.errors import (
     Conflict,
     Forbidden,
     GuardFailed,
-    NotFound,
     TooLarge,
     TransitionNotAllowed,
     UnsafeDocument,
@@ -37,7 +35,6 @@ from tacase.services.errors import (
     ValidationFailed,
 )
 from tacase.services.people import as_seen_by
-from tacase.services.runtime import runtime_of
 from tacase.web.api.common import case_detail
 from tacase.web.context import actor, clock, clock_fn, db
 from tacase.web.i18n import deadline
@@ -47,13 +44,10 @@ from tacase.web.views.case_forms import (
     ATTACHMENT,
     STEP_COMMENT,
     CaseFormBase,
-    case_form_class,
     case_plans,
     choice_label,
     field_labels,
-    fill_form,
     humanise,
-    needed_to_send,
     place_errors,
     read_form,
     record_form_class,
@@ -92,13 +86,13 @@ def version_of(form: Any) -> int | None:
     return whole_number(form.version.data) if hasattr(form, "version") else None
 
 
-def _to_correct(form: CaseFormBase, errors: dict[str, list[str]]) -> str:
+def to_correct(form: CaseFormBase, errors: dict[str, list[str]]) -> str:
     """Each error next to its field; the problem said at the top, with any error no field shows."""
     loose = place_errors(form, errors)
     return " ".join([_("Some fields need correcting; they are marked below."), *loose])
 
 
-def _fresh(form: OnceForm) -> OnceForm:
+def fresh(form: OnceForm) -> OnceForm:
     form.form_token.data = once.new_token()
     return form
 
@@ -144,7 +138,7 @@ def _why_blocked(transition: TransitionDef, failures: list[tuple[str, str]], val
     return out
 
 
-def _guard_reasons(case: Any, definition: WorkflowDefinition, trigger: str, exc: GuardFailed,
+def guard_reasons(case: Any, definition: WorkflowDefinition, trigger: str, exc: GuardFailed,
                    values: dict[str, Any] | None = None) -> str:
     """A refusal by the step's guards as the page says it: fields by their labels, in the page's language."""
     transition = next((t for t in definition.transitions if t.trigger == trigger), None)
@@ -155,7 +149,7 @@ def _guard_reasons(case: Any, definition: WorkflowDefinition, trigger: str, exc:
                                   field_labels(definition)))
 
 
-def _shown(plan: Any, value: Any) -> str:
+def shown(plan: Any, value: Any) -> str:
     if plan.kind == "choice" and isinstance(value, str):
         return str(choice_label(value))
     return show_value(value)
@@ -168,7 +162,7 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
     events = step_events(session, [case]).get(case.id)
     detail = case_detail(case, definition, viewer, now, events)
     values = field_values(case, definition)
-    fields = [(plan, _shown(plan, values.get(plan.name))) for plan, _spec in case_plans(definition)]
+    fields = [(plan, shown(plan, values.get(plan.name))) for plan, _spec in case_plans(definition)]
     _case, available = transitions.available_transitions(session, viewer, case.reference)
     labels = field_labels(definition)
     actions = []
@@ -177,7 +171,7 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
         form = OnceForm(formdata=None)
         blocked = _why_blocked(t, item.blocked_by, values, labels) if item.blocked_by else []
         actions.append({"transition": t, "blocked_by": blocked, "has_record": bool(t.record),
-                        "form": _fresh(form), "destructive": t.trigger in DESTRUCTIVE_TRIGGERS,
+                        "form": fresh(form), "destructive": t.trigger in DESTRUCTIVE_TRIGGERS,
                         "check_first": t.trigger == SUBMIT_TRIGGER and case.status == definition.initial})
     actions.sort(key=lambda a: a["destructive"])  # the steps that end the request come last
     office = bool(viewer.roles & CASE_WORKERS)
@@ -188,12 +182,12 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
                         | {d.uploaded_by_id for d in document_rows})
     names = {i: p.get("name") or _("OHCHR") for i, p in people.items()}
     forms = forms or {}
-    comment_form = forms.get("comment") or _fresh(CommentForm(formdata=None))
+    comment_form = forms.get("comment") or fresh(CommentForm(formdata=None))
     if not office:
         del comment_form.visibility
     assign_form = None
     if office:
-        assign_form = forms.get("assign") or _fresh(AssignForm(formdata=None))
+        assign_form = forms.get("assign") or fresh(AssignForm(formdata=None))
         officers = assignable_officers(session, viewer)
         assign_form.assignee.choices = [SelectChoice("", _("Nobody")), *(
             SelectChoice(str(u.id), f"{u.display_name} <{u.email}>") for u in officers)]
@@ -201,19 +195,19 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
             assign_form.assignee.data = str(case.assignee_id or "")
         assign_form.version.data = str(case.version)
     may_upload = office or state_user
-    upload_form = (forms.get("upload") or _fresh(UploadForm(formdata=None))) if may_upload else None
+    upload_form = (forms.get("upload") or fresh(UploadForm(formdata=None))) if may_upload else None
     consent_form = None
     if state_user:
-        consent_form = forms.get("consent") or _fresh(ConsentForm(formdata=None))
+        consent_form = forms.get("consent") or fresh(ConsentForm(formdata=None))
         consent_form.consent.data = "no" if case.consent_to_publish else "yes"
         consent_form.version.data = str(case.version)
     publication_forms: dict[int, PublicationForm] = {}  # the State publishes a document, or stops
     for document in document_rows if state_user else ():
-        publication_forms[document.id] = form = _fresh(PublicationForm(formdata=None))
+        publication_forms[document.id] = form = fresh(PublicationForm(formdata=None))
         form.public.data = "no" if document.public else "yes"
     feedback_form = None
     if state_user and comments.awaits_feedback(session, case):
-        feedback_form = forms.get("feedback") or _fresh(FeedbackForm(formdata=None))
+        feedback_form = forms.get("feedback") or fresh(FeedbackForm(formdata=None))
     state_def = definition.states.get(case.status)
     return render_template(
         "web/case.html", case=case, detail=detail, definition=definition, fields=fields,
@@ -282,235 +276,6 @@ def case(reference: str) -> Any:
 
 # --- opening a request ---------------------------------------------------------------------------
 
-def _require_focal_point() -> None:
-    viewer = actor()
-    if STATE_FOCAL_POINT not in viewer.roles or not viewer.state_code:
-        raise Forbidden("only a State's focal point may open a request")
-
-
-@bp.get("/cases/new")
-def new_request_types() -> Any:
-    _require_focal_point()
-    workflows = runtime_of(db()).workflows
-    return render_template("web/case_types.html", definitions=list(workflows.current.values()))
-
-
-def _definition_or_404(wtype: str) -> WorkflowDefinition:
-    workflows = runtime_of(db()).workflows
-    if wtype not in workflows.current:
-        raise NotFound(f"there is no request type {wtype!r}")
-    return workflows.get(wtype)
-
-
-def _submit_errors(case: Any, definition: WorkflowDefinition, form: CaseFormBase,
-                   exc: GuardFailed) -> str | None:
-    """Guard refusals of a submission placed next to the fields they concern; the rest as a problem."""
-    transition = definition.transition(SUBMIT_TRIGGER, definition.initial) or next(
-        (t for t in definition.transitions if t.trigger == SUBMIT_TRIGGER), None)
-    values, _errors = read_form(form)
-    current = field_values(case, definition) if case is not None else {}
-    ctx = GuardContext(fields={**current, **values}, actor_id=actor().id)
-    blocked = blocked_fields(transition.guards, ctx) if transition else {}
-    loose = place_errors(form, {name: [why] for name, why in blocked.items()})
-    if blocked and not loose:
-        return _("The request was not sent: some fields must be completed first. They are marked below.")
-    return _("The request was not sent: %(reasons)s.",
-             reasons=_guard_reasons(case, definition, SUBMIT_TRIGGER, exc, values))
-
-
-def _form_page(form: CaseFormBase, definition: WorkflowDefinition, case: Any, problem: str | None,
-               can_submit: bool) -> str:
-    needed = needed_to_send(definition) if can_submit else ()
-    labels = field_labels(definition)
-    return render_template("web/case_form.html", form=form, definition=definition, case=case, problem=problem,
-                           can_submit=can_submit, needed=needed, needed_labels=[labels[n] for n in needed])
-
-
-def _prefill_focal_point(form: CaseFormBase) -> None:
-    """A new request's focal point is, until changed, the person opening it."""
-    user = db().get(User, actor().id)
-    if user is not None:
-        form.focal_point_name.data = user.display_name or ""
-        form.focal_point_email.data = user.email
-
-
-def _after_save(reference: str, action: str) -> str:
-    """Where a saved form leads: the check page when the person goes on to send (or the form again,
-    its missing fields marked, when sending could not succeed yet), else the case."""
-    if action == CHECK:
-        saved = cases.get_case(db(), actor(), reference)
-        definition = cases.definition_of(db(), saved)
-        submit = definition.transition(SUBMIT_TRIGGER, definition.initial)
-        ctx = GuardContext(fields=field_values(saved, definition), actor_id=actor().id)
-        if submit is not None and blocked_fields(submit.guards, ctx):
-            return url_for("web.edit_case", reference=reference, missing=1)
-        return url_for("web.check_case", reference=reference)
-    return url_for("web.case", reference=reference, saved=action)
-
-
-@bp.route("/cases/new/<wtype>", methods=["GET", "POST"])
-def new_request(wtype: str) -> Any:
-    _require_focal_point()
-    definition = _definition_or_404(wtype)
-    form = case_form_class(definition)()
-    if showing_form():
-        # The token is in the page's address, so that Back or a reload of the form page brings the
-        # same token: sending it again then opens no second request.
-        token = request.args.get("form")
-        if once.token_problem(token):
-            return redirect(url_for("web.new_request", wtype=wtype, form=once.new_token()))
-        if (went := once.already_sent(token)) is not None:
-            flash(_("That form had already been sent; it was not sent twice."))
-            return redirect(went, 303)
-        form.form_token.data = token
-        _prefill_focal_point(form)
-        return _form_page(form, definition, None, None, True)
-    if not form.validate() or (token := token_or_400(form)) is None:
-        return bad_form_page()
-    values, layout_errors = read_form(form)
-    action = request.form.get("action", SAVE)
-    problem = None
-    if layout_errors:
-        return _form_page(form, definition, None, _to_correct(form, layout_errors), True), 422
-
-    def work() -> str:
-        opened = cases.open_draft(db(), actor(), clock_fn(), type=wtype,
-                                  fields={k: v for k, v in values.items() if v is not None})
-        if action == SUBMIT:
-            transitions.fire_transition(db(), actor(), clock_fn(), opened.reference, SUBMIT_TRIGGER)
-        return _after_save(opened.reference, action)
-
-    try:
-        return once.run_once(token, "web.new_request", work)
-    except ValidationFailed as exc:
-        problem, status = _to_correct(form, exc.errors), 422
-    except GuardFailed as exc:
-        problem, status = _submit_errors(None, definition, form, exc), 422
-    return _form_page(form, definition, None, problem, True), status
-
-
-# --- editing a draft or a returned request -------------------------------------------------------
-
-@bp.route("/cases/<reference>/edit", methods=["GET", "POST"])
-def edit_case(reference: str) -> Any:
-    session, viewer = db(), actor()
-    found = cases.get_case(session, viewer, reference)
-    if not speaks_for_state(viewer, found):
-        raise Forbidden("only the requesting State's focal points may edit a request")
-    definition = cases.definition_of(session, found)
-    can_submit = found.status == definition.initial
-    form = case_form_class(definition)()
-    if showing_form():
-        if not definition.states[found.status].editable_by_state:
-            return render_case(found, status=409, problem=_(
-                "This request cannot be edited now: it is “%(status)s”.",
-                status=_(definition.states[found.status].public_label)))
-        fill_form(form, field_values(found, definition))
-        form.version.data = str(found.version)
-        wants_missing = can_submit and request.args.get("missing")
-        problem = _missing_to_send(found, definition, form) if wants_missing else None
-        return _form_page(_fresh(form), definition, found, problem, can_submit)
-    if not form.validate() or (token := token_or_400(form)) is None:
-        return bad_form_page()
-    values, layout_errors = read_form(form)
-    action = request.form.get("action", SAVE)
-    if layout_errors:
-        return _form_page(form, definition, found, _to_correct(form, layout_errors), can_submit), 422
-    expected = version_of(form)
-
-    def work() -> str:
-        edited = cases.update_case(db(), actor(), clock_fn(), reference, values,
-                                   expected_version=expected if expected is not None else -1)
-        if action == SUBMIT and can_submit:
-            transitions.fire_transition(db(), actor(), clock_fn(), edited.reference, SUBMIT_TRIGGER)
-        return _after_save(reference, action if can_submit else SAVE)
-
-    try:
-        return once.run_once(token, "web.edit_case", work)
-    except ValidationFailed as exc:
-        problem, status = _to_correct(form, exc.errors), 422
-    except GuardFailed as exc:
-        problem, status = _submit_errors(found, definition, form, exc), 422
-    except (Conflict, TransitionNotAllowed):
-        current = cases.get_case(db(), actor(), reference)
-        problem, status = stale_message(current, definition), 409
-        form.version.data = str(current.version)  # sending again now is a deliberate choice
-    return _form_page(form, definition, found, problem, can_submit), status
-
-
-def _missing_to_send(case: Any, definition: WorkflowDefinition, form: CaseFormBase) -> str | None:
-    """The fields a saved draft still lacks to be sent, marked on its form; None when it lacks none."""
-    transition = definition.transition(SUBMIT_TRIGGER, definition.initial)
-    ctx = GuardContext(fields=field_values(case, definition), actor_id=actor().id)
-    blocked = blocked_fields(transition.guards, ctx) if transition else {}
-    if not blocked:
-        return None
-    place_errors(form, {name: [why] for name, why in blocked.items()})
-    return _("Your draft is saved, but it cannot be sent yet: complete the fields marked below, then "
-             "check and send it.")
-
-
-# --- check your answers, then send ------------------------------------------------------------------
-
-def _draft_to_send(reference: str) -> tuple[Any, WorkflowDefinition]:
-    session, viewer = db(), actor()
-    found = cases.get_case(session, viewer, reference)
-    if not speaks_for_state(viewer, found):
-        raise Forbidden("only the requesting State's focal points may send a request")
-    return found, cases.definition_of(session, found)
-
-
-def _check_rows(case: Any, definition: WorkflowDefinition) -> list[dict[str, Any]]:
-    """Each answer of the request with the anchor of its field on the edit form."""
-    values = field_values(case, definition)
-    form = case_form_class(definition)(formdata=None)
-    rows = []
-    for plan, _spec in form.plans:
-        field = form[plan.name]
-        anchor = field.form.amount.id if plan.kind == "money" else field.id
-        rows.append({"name": plan.name, "label": plan.label, "value": _shown(plan, values.get(plan.name)),
-                     "anchor": anchor})
-    return rows
-
-
-@bp.route("/cases/<reference>/check", methods=["GET", "POST"])
-def check_case(reference: str) -> Any:
-    """GOV.UK's "check answers": every answer with a link to change it, and the send button."""
-    found, definition = _draft_to_send(reference)
-    if found.status != definition.initial:
-        if showing_form():
-            return redirect(url_for("web.case", reference=reference), 303)
-        return render_case(found, status=409, problem=stale_message(found, definition))
-    form = OnceForm()
-    if not showing_form():
-        sent_version = whole_number(request.form.get("version"))
-        if not form.validate() or (token := token_or_400(form)) is None:
-            return bad_form_page()
-
-        def work() -> str:
-            transitions.fire_transition(db(), actor(), clock_fn(), reference, SUBMIT_TRIGGER,
-                                        expected_version=sent_version if sent_version is not None else -1)
-            return url_for("web.case", reference=reference, done=SUBMIT_TRIGGER)
-
-        try:
-            return once.run_once(token, "web.check_case", work)
-        except GuardFailed:
-            edit = case_form_class(definition)(formdata=None)
-            fill_form(edit, field_values(found, definition))
-            edit.version.data = str(found.version)
-            problem = _missing_to_send(found, definition, edit) or _("The request was not sent.")
-            return _form_page(_fresh(edit), definition, found, problem, True), 422
-        except (Conflict, TransitionNotAllowed):
-            current = cases.get_case(db(), actor(), reference)
-            return render_case(current, status=409, problem=stale_message(current, definition))
-    submit = definition.transition(SUBMIT_TRIGGER, definition.initial)
-    ctx = GuardContext(fields=field_values(found, definition), actor_id=actor().id)
-    missing = set(blocked_fields(submit.guards, ctx)) if submit else set()
-    return render_template("web/check.html", case=found, definition=definition,
-                           rows=_check_rows(found, definition), missing=missing,
-                           needed=set(needed_to_send(definition)), form=_fresh(form), version=found.version)
-
-
 # --- transitions: one form per trigger, asking only what it must record ----------------------------
 
 def _transition_for(found: Any, trigger: str) -> TransitionDef | None:
@@ -540,12 +305,12 @@ def case_action(reference: str, trigger: str) -> Any:
             feedback = comments.latest_feedback(session, found.id)
             if feedback:
                 form["state_feedback"].data = feedback
-        return _render_action(found, definition, transition, _fresh(form), None, 200)
+        return _render_action(found, definition, transition, fresh(form), None, 200)
     if not form.validate() or (token := token_or_400(form)) is None:
         return bad_form_page()
     values, layout_errors = read_form(form)
     if layout_errors:
-        return _render_action(found, definition, transition, form, _to_correct(form, layout_errors), 422)
+        return _render_action(found, definition, transition, form, to_correct(form, layout_errors), 422)
     expected = version_of(form)
     attached = form[ATTACHMENT].data if ATTACHMENT in form else None
     if not getattr(attached, "filename", None):
@@ -577,10 +342,10 @@ def case_action(reference: str, trigger: str) -> Any:
             form[ATTACHMENT].errors = [refused[1]]
             problem = _("Nothing was done: the document could not be added.")
         else:
-            problem, status = _to_correct(form, getattr(exc, "errors", {})), 422
+            problem, status = to_correct(form, getattr(exc, "errors", {})), 422
     except GuardFailed as exc:
         problem, status = _("This cannot be done yet: %(reasons)s.",
-                            reasons=_guard_reasons(found, definition, trigger, exc, values)), 409
+                            reasons=guard_reasons(found, definition, trigger, exc, values)), 409
     except (Conflict, TransitionNotAllowed):
         current = cases.get_case(db(), actor(), reference)
         problem, status = stale_message(current, definition), 409
