@@ -465,6 +465,14 @@ class Document(Base):
 from tacase.db.audit_models import AuditCheckpoint as AuditCheckpoint  # noqa: E402
 from tacase.db.audit_models import AuditEvent as AuditEvent  # noqa: E402
 from tacase.db.audit_models import AuditVerification as AuditVerification  # noqa: E402
+from tacase.db.call_models import Call as Call  # noqa: E402
+from tacase.db.call_models import CallAnswer as CallAnswer  # noqa: E402
+from tacase.db.call_models import CallDocument as CallDocument  # noqa: E402
+from tacase.db.call_models import CallInvitation as CallInvitation  # noqa: E402
+from tacase.db.call_models import CallParticipant as CallParticipant  # noqa: E402
+from tacase.db.call_models import CallReminder as CallReminder  # noqa: E402
+from tacase.db.call_models import CallResponse as CallResponse  # noqa: E402
+from tacase.db.call_models import CallResponseVersion as CallResponseVersion  # noqa: E402
 from tacase.db.public_models import PublicFile as PublicFile  # noqa: E402
 from tacase.db.public_models import PublicSnapshot as PublicSnapshot  # noqa: E402
 from tacase.db.public_models import TimelinessStep as TimelinessStep  # noqa: E402
