@@ -430,7 +430,7 @@ def _number(value: Any, where: str, p: _Problems) -> Decimal | None:
         p.add(where, f"must be a finite number with at most {MAX_INTEGER_DIGITS} digits before the decimal "
                      f"point and {MAX_FRACTION_DIGITS} after")
         return None
-    return number.normalize() if number else Decimal(0)
+    return Decimal(_decimal_text(number))
 
 
 def _fits(number: Decimal) -> bool:
@@ -503,15 +503,15 @@ def _questions(value: Any, p: _Problems) -> tuple[Question, ...]:
         else:
             keys_seen.add(key)
             where = f"question {n} ({key})"
-        question = _question(item, key, where, earlier, all_keys, p)
+        question = _question(item, key, where, earlier, (all_keys, set(keys_seen) - {key}), p)
         if question is not None:
             questions.append(question)
             earlier[question.key] = question
     return tuple(questions)
 
 
-def _question(item: dict, key: str | None, where: str, earlier: dict[str, Question], all_keys: set,
-              p: _Problems) -> Question | None:
+def _question(item: dict, key: str | None, where: str, earlier: dict[str, Question],
+              keys: tuple[set, set], p: _Problems) -> Question | None:
     before = len(p.items)
     qtype = item.get("type")
     if qtype not in QUESTION_TYPES:
@@ -532,7 +532,7 @@ def _question(item: dict, key: str | None, where: str, earlier: dict[str, Questi
         raw_text = item.get(name)
         optional_texts[name] = (_localised(raw_text, f"{where}: {name}", p, MAX_TEXT[name])
                                 if raw_text is not None else None)
-    when = _condition(item.get("when"), f"{where}: when", earlier, all_keys, p) if "when" in item else None
+    when = _condition(item.get("when"), key, f"{where}: when", earlier, keys, p) if "when" in item else None
 
     fields: dict[str, Any] = {}
     if qtype in ("choice", "choices"):
@@ -586,7 +586,6 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
             p.add(place, "must be a mapping {key: ..., type: ..., label: ...}")
             continue
         before = len(p.items)
-        p.unknown_keys(item, _COLUMN_KEYS, place)
         key = item.get("key")
         if not isinstance(key, str) or not QUESTION_KEY.match(key):
             p.add(place, f"key must be a lower-case identifier such as 'ministry' (got {_show(key)})")
@@ -595,6 +594,7 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
         else:
             seen.add(key)
             place = f"{where} {key!r}"
+        p.unknown_keys(item, _COLUMN_KEYS, place)
         ctype = item.get("type")
         if ctype not in COLUMN_TYPES:
             p.add(place, f"type must be one of {', '.join(COLUMN_TYPES)} (got {_show(ctype)})")
@@ -609,8 +609,10 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def _condition(value: Any, where: str, earlier: dict[str, Question], all_keys: set,
-               p: _Problems) -> Condition | None:
+def _condition(value: Any, own_key: str | None, where: str, earlier: dict[str, Question],
+               keys: tuple[set, set], p: _Problems) -> Condition | None:
+    """`keys`: every question key in the call, and the keys of the questions before this one."""
+    all_keys, before = keys
     if not isinstance(value, dict) or set(value) not in ({"question", "equals"}, {"question", "in"}):
         p.add(where, "must be {question: <an earlier question>, equals: <a value>} or "
                      "{question: ..., in: [<values>]}")
@@ -618,9 +620,12 @@ def _condition(value: Any, where: str, earlier: dict[str, Question], all_keys: s
     target = value["question"]
     parent = earlier.get(target) if isinstance(target, str) else None
     if parent is None:
-        if isinstance(target, str) and target in all_keys:
-            p.add(where, f"question {target!r} comes later (or has a problem): a condition depends on an "
-                         "earlier question")
+        if target == own_key:
+            p.add(where, "a question cannot depend on itself")
+        elif isinstance(target, str) and target in before:
+            p.add(where, f"question {target!r} has problems of its own (see above)")
+        elif isinstance(target, str) and target in all_keys:
+            p.add(where, f"question {target!r} comes later: a condition depends on an earlier question")
         else:
             p.add(where, f"names unknown question {_show(target)}")
         return None
