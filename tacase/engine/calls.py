@@ -35,6 +35,7 @@ CONDITION_TYPES = ("yes_no", "choice", "choices", "scale", "number")
 CALL_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 OPTION_VALUE = re.compile(r"^[a-z0-9_]{1,64}$")
+_NUMBER_TEXT = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")
 
 MAX_LENGTH_DEFAULTS = {"text": 500, "long_text": 20000}
 MAX_LENGTH_LIMITS = {"text": 2000, "long_text": 100000}
@@ -45,6 +46,7 @@ MAX_ROWS_DEFAULT, MAX_ROWS_LIMIT = 20, 200
 MAX_QUESTIONS = 200
 MAX_SCALE_STEPS = 10
 MAX_REMINDER_DAYS = 365
+MAX_REMINDERS = 10
 # Texts are shown on pages and in e-mails: long enough for an introduction, not for a book.
 MAX_TEXT = {"title": 300, "label": 1000, "introduction": 20000, "help": 5000, "report": 300, "section": 300,
             "unit": 40, "min_label": 100, "max_label": 100, "option": 300}
@@ -269,8 +271,11 @@ class _Problems:
 
 def parse(raw: Any, source: str, expected_key: str | None = None) -> CallDefinition:
     """Validate a parsed YAML (or stored JSON) mapping and build a definition, or raise
-    CallDefinitionError naming `source` and the place of every problem."""
+    CallDefinitionError naming `source` and the place of every problem. The key must equal
+    `expected_key`, by default the stem of a source that is a file name (`escr-needs-2026.yaml`)."""
     p = _Problems(source)
+    if expected_key is None and source.endswith(".yaml"):
+        expected_key = Path(source).stem
     if not isinstance(raw, dict):
         raise CallDefinitionError([f"{source}: top level: expected a mapping (key: ..., title: ..., ...)"])
     p.unknown_keys(raw, _TOP_KEYS, "top level")
@@ -379,10 +384,11 @@ def _show(value: Any) -> str:
 def _audience(value: Any, p: _Problems) -> tuple[str, ...] | None:
     if value == "all":
         return None
-    if not isinstance(value, list) or not value:
-        p.add("audience", "must be 'all' or a non-empty list of ISO alpha-3 codes such as [FJI, KEN]")
-        return None
     states = requesting_states()
+    if not isinstance(value, list) or not 1 <= len(value) <= len(states):
+        p.add("audience", f"must be 'all' or a list of 1 to {len(states)} ISO alpha-3 codes "
+                          "such as [FJI, KEN]")
+        return None
     codes: list[str] = []
     for n, code in enumerate(value, 1):
         if not isinstance(code, str) or code not in states:
@@ -396,8 +402,9 @@ def _audience(value: Any, p: _Problems) -> tuple[str, ...] | None:
 
 
 def _reminders(value: Any, opens_on: date | None, closes_on: date | None, p: _Problems) -> tuple[int, ...]:
-    if not isinstance(value, list):
-        p.add("reminders", "must be a list of days before closes_on, such as [14, 7, 2]")
+    if not isinstance(value, list) or len(value) > MAX_REMINDERS:
+        p.add("reminders", f"must be a list of at most {MAX_REMINDERS} days before closes_on, "
+                           "such as [14, 7, 2]")
         return ()
     days: list[int] = []
     for n, day in enumerate(value, 1):
@@ -420,6 +427,9 @@ def _number(value: Any, where: str, p: _Problems) -> Decimal | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         p.add(where, "must be a finite number")
+        return None
+    if isinstance(value, str) and len(value) > 40:
+        p.add(where, f"must be a number (got {_show(value)})")
         return None
     try:
         number = Decimal(str(value).strip())
@@ -674,7 +684,9 @@ def _condition_value(parent: Question, value: Any) -> Any:
         return value if isinstance(value, bool) else None
     if parent.type in ("choice", "choices"):
         return value if isinstance(value, str) and value in parent.option_values() else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, str) and parent.type == "number" and _NUMBER_TEXT.fullmatch(value):
+        value = Decimal(value)  # how to_raw gives a number's value back
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -699,8 +711,9 @@ def _localised_raw(value: Localised | None) -> dict[str, str] | None:
     return None if value is None else {lang: getattr(value, lang) for lang in LANGUAGES}
 
 
-def _number_raw(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def _number_raw(value: Decimal) -> int | str:
+    # A decimal as text: a float would round 123456789012345.123456.
+    return int(value) if value == value.to_integral_value() else _decimal_text(value)
 
 
 def _options_raw(options: tuple[Option, ...]) -> list[dict[str, Any]]:

@@ -164,6 +164,9 @@ def test_bad_key(key):
 def test_key_must_match_the_file_name():
     assert has(problems(base(), "other.yaml", expected_key="other"),
                "other.yaml: key: is 'test-call' but the file is named other.yaml")
+    with pytest.raises(CallDefinitionError, match=r"file is named other\.yaml"):
+        parse(base(), "other.yaml")
+    assert parse(base(), "call test-call, version 1 in the database").key == "test-call"
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", 1.5, True, None])
@@ -230,8 +233,9 @@ def test_dates_in_the_wrong_order():
     (["XXX"], "audience[1]: 'XXX' is not the ISO alpha-3 code"),
     (["FJI", "FJI"], "audience[2]: FJI is listed twice"),
     (["fji"], "audience[1]: 'fji' is not the ISO alpha-3 code"),
-    ([], "audience: must be 'all' or a non-empty list"),
-    ("some", "audience: must be 'all' or a non-empty list"),
+    ([], "audience: must be 'all' or a list of 1 to"),
+    ("some", "audience: must be 'all' or a list of 1 to"),
+    (["FJI"] * 1000, "audience: must be 'all' or a list of 1 to"),
     ([["FJI"]], "audience[1]:"),
 ])
 def test_bad_audience(audience, fragment):
@@ -245,6 +249,7 @@ def test_bad_audience(audience, fragment):
     ([7, 7], "reminders[2]: 7 is listed twice"),
     ([True], "reminders[1]: must be a whole number"),
     ("7", "reminders: must be a list"),
+    (list(range(1, 12)), "reminders: must be a list of at most 10 days"),
     ([100], "reminders[1]: 100 days before closes_on is before the call opens"),
 ])
 def test_bad_reminders(reminders, fragment):
@@ -354,9 +359,19 @@ def test_bad_number_bounds(low, high, fragment):
 
 def test_decimal_number_bounds():
     raw = base()
-    question(raw, "year")["min"], question(raw, "year")["max"] = 0.5, "1500.25"
-    q = parse(raw, "x").question("year")
-    assert (q.minimum, q.maximum) == (Decimal("0.5"), Decimal("1500.25"))
+    question(raw, "year")["min"], question(raw, "year")["max"] = 0.5, "123456789012345.123456"
+    d = parse(raw, "x")
+    q = d.question("year")
+    assert (q.minimum, q.maximum) == (Decimal("0.5"), Decimal("123456789012345.123456"))
+    assert parse(json.loads(json.dumps(to_raw(d))), "stored") == d
+
+
+def test_a_condition_on_a_number_survives_the_round_trip():
+    raw = base()
+    question(raw, "reported_on")["when"] = {"question": "year", "equals": 2000.5}
+    d = parse(raw, "x")
+    assert d.question("reported_on").when.values == ("2000.5",)
+    assert parse(json.loads(json.dumps(to_raw(d))), "stored") == d
 
 
 @pytest.mark.parametrize(("low", "high", "fragment"), [
