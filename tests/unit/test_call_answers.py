@@ -373,3 +373,20 @@ def test_a_complete_answer_to_the_escr_questionnaire():
     assert cleaned["training_budget"] == "15000.5" and cleaned["data_capacity"] == 2
     _, errors = clean_answers(call, {"has_action_plan": True, "main_obstacle": "other"}, complete=True)
     assert {"action_plan_year", "main_obstacle_other", "contact"} <= set(errors)
+
+
+HOSTILE = [None, True, False, 0, -1, 2**70, 1.5, math.nan, math.inf, -math.inf, "", " ", "x" * 200_000,
+           "\x00", "2026-02-30", "yes", "NaN", "1e999", [], [None], [[[]]], [{"a": {"b": [1]}}], {},
+           {"year": "2026"}, {"x": [1, {"y": None}]}, ["health"] * 5000, [{"activity": "a"}] * 1000]
+
+
+def test_no_hostile_value_raises():
+    call = load_file(ROOT / "questionnaires" / "escr-needs-2026.yaml")
+    context = {"has_action_plan": True, "main_obstacle": "other"}
+    for q in call.questions:
+        for value in HOSTILE:
+            for complete in (False, True):
+                cleaned, errors = clean_answers(call, {**context, q.key: value}, complete=complete)
+                json.dumps(cleaned)
+                assert all(isinstance(m, str) for ms in errors.values() for m in ms)
+                assert q.key in cleaned or q.key in errors or not (complete and q.required)

@@ -551,3 +551,26 @@ def test_the_shipped_calls_load():
     assert (hra.late_responses, hra.submitted_by) == ("refuse", "each")
     for call in calls.values():
         assert parse(json.loads(json.dumps(to_raw(call))), "stored") == call
+
+
+JUNK = [None, True, 0, -5, 1.5, float("nan"), "", "x" * 100_000, [], [None], [[[]]], {}, {"a": {"b": [1]}},
+        date(2026, 1, 1), ["FJI"], {"en": "a"}]
+
+
+def test_junk_anywhere_gives_problems_never_exceptions():
+    template = base()
+    places = [(template, name) for name in template]
+    for q in template["questions"]:
+        places += [(q, name) for name in (*q, "options", "columns", "when", "min", "max")]
+    for index in range(len(places)):
+        for junk in JUNK:
+            raw = copy.deepcopy(template)
+            # find the same place in the copy
+            container, name = places[index]
+            target = raw if container is template else next(
+                q for q in raw["questions"] if q["key"] == container["key"])
+            target[name] = junk
+            try:
+                parse(raw, "test-call.yaml")
+            except CallDefinitionError as exc:
+                assert all(p.startswith("test-call.yaml: ") for p in exc.problems)
