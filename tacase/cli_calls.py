@@ -36,3 +36,22 @@ def calls_validate(ctx: Context, directory: str | None) -> None:
                    f"{d.opens_on.isoformat()} to {d.closes_on.isoformat()}, sha256 {d.sha256[:12]}")
     if not definitions:
         click.echo("no call files (*.yaml)")
+
+
+@calls.command("sync", help="Record new and changed call files in the database (the scheduler does it "
+               "every five minutes); each version is kept for the responses given under it.")
+@pass_context
+def calls_sync(ctx: Context) -> None:
+    from tacase.engine.calls import CallDefinitionError
+    from tacase.services.calls import registry
+    from tacase.services.clock import utcnow
+
+    try:
+        with ctx.session() as session:
+            counts = registry.load_and_sync(session, ctx.config.QUESTIONNAIRES_DIR, utcnow(),
+                                            ctx.config.DUTY_STATION_TIMEZONE)
+    except CallDefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    click.echo("calls: {added} added, {changed} changed, {unchanged} unchanged".format(**counts))
