@@ -441,7 +441,7 @@ def my_calls() -> Any:
     """The calls an invited colleague may answer (usually one: it goes straight there)."""
     now = clock()
     calls = present.visible_calls(db(), actor(), now)
-    if len(calls) == 1 and not access.is_focal_point(actor()):
+    if len(calls) == 1 and not actor().roles:
         return redirect(url_for("web.call_state", key=calls[0].key))
     return render_template("web/call_list.html", calls=open_call_rows(calls))
 
