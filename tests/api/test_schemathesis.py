@@ -49,12 +49,14 @@ from tacase.services.actors import Actor
 from tacase.services.clock import FixedClock
 from tests.api.conftest import Account, World, complete_fields, make_app
 from tests.conftest import BACKENDS
+from tests.integration.call_fixtures import COMPLETE, make_call
 
 # The role under test and the State a focal point speaks for.
 ROLES: dict[str, str | None] = {
     "state_focal_point": "FJI", "reviewer": None, "approver": None, "board": None, "admin": None,
 }
 MAX_EXAMPLES = 15
+CALL_KEY = "test-needs"
 CONFIG_FILE = Path(__file__).resolve().parents[2] / "config" / "schemathesis.toml"
 
 
@@ -195,6 +197,9 @@ def fuzzing(request, template, tmp_path_factory) -> Iterator[Fuzzing]:
     workflows = app.extensions["tacase"]["runtime"].workflows
     types = sorted(workflows.current)
     triggers = sorted({t.trigger for d in workflows.current.values() for t in d.transitions})
+    with world.sessions() as s:  # a call for input to Fiji, which its focal point answers
+        make_call(s, clock)
+        s.commit()
     CURRENT.fuzzing = Fuzzing(world, account, references, [focal.id, account.id], types, triggers)
     yield CURRENT.fuzzing
     CURRENT.fuzzing = None
@@ -221,6 +226,8 @@ def flatmap_path_parameters(context, path_parameters):
     if "wtype" in path_parameters:
         return _sometimes(path_parameters, st.sampled_from(fuzzing.types).map(
             lambda t: {**path_parameters, "wtype": t}))
+    if "key" in path_parameters:
+        return _sometimes(path_parameters, st.just({**path_parameters, "key": CALL_KEY}))
     if "user_id" in path_parameters:
         return _sometimes(path_parameters, st.sampled_from(fuzzing.user_ids).map(
             lambda uid: {**path_parameters, "user_id": uid}))
@@ -246,6 +253,8 @@ def flatmap_body(context, body):
             st.sampled_from(fuzzing.types).map(lambda t: {**body, "type": t}),
             st.just({"type": "upr_fund", **complete_fields()}),
         ))
+    if (method, path) == ("PUT", "/api/v1/calls/{key}/response"):
+        return _sometimes(body, st.sampled_from([{"answers": COMPLETE}, {"answers": {"notes": "A draft"}}]))
     if (method, path) == ("PATCH", "/api/v1/cases/{reference}"):
         return _sometimes(body, st.builds(lambda title: {"title": title}, st.text(min_size=1, max_size=80)))
     if (method, path) == ("POST", "/api/v1/cases/{reference}/transitions"):
