@@ -225,6 +225,28 @@ def load_file(path: str | Path) -> CallDefinition:
     return parse(raw, source=path.name, expected_key=path.stem)
 
 
+# A call written in the office's pages or sent to the API: at most this much text, and no YAML
+# aliases (a few lines of them expand to gigabytes).
+MAX_CALL_TEXT = 200_000
+
+
+def parse_text(text: str, source: str) -> CallDefinition:
+    """A call from YAML (or JSON) text, with the same checks as a file's."""
+    if not isinstance(text, str) or not text.strip():
+        raise CallDefinitionError([f"{source}: the text of the call is empty"])
+    if len(text) > MAX_CALL_TEXT:
+        raise CallDefinitionError([f"{source}: the text of the call is over {MAX_CALL_TEXT} characters"])
+    try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            raise CallDefinitionError([f"{source}: YAML aliases (*name) are not accepted; write it out"])
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as exc:
+        raise CallDefinitionError([f"{source}: not valid YAML: {exc}"]) from None
+    except RecursionError:
+        raise CallDefinitionError([f"{source}: the text is nested too deeply"]) from None
+    return parse(raw, source=source)
+
+
 def load_dir(directory: str | Path) -> dict[str, CallDefinition]:
     """Every call in the directory by key; all problems of all files in one CallDefinitionError.
 

@@ -260,9 +260,34 @@ def _violations(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("kind", PAGES, ids=[p.name for p in PAGES])
 def test_the_page_is_accessible_and_reflows(site, kind, screenshot):
+    _check(site, kind, screenshot, kind.path(site), kind.name)
+
+
+# The pages a State official and the public read, in French and Spanish: longer words must reflow too,
+# and the page must say its language (axe: html-has-lang, valid-lang).
+TRANSLATED = ("sign-in", "dashboard", "request-types", "request-form", "check-answers",
+              "withdraw-confirmation", "reply-with-attachment", "case-state-awaited", "case-state-draft",
+              "case-state-feedback",
+              "case-state-completed", "account", "public-record", "public-case", "public-state",
+              "public-statistics", "public-statistics-method", "public-data", "not-found")
+TRANSLATED_PAGES = [(kind, language) for kind in PAGES if kind.name in TRANSLATED
+                    for language in ("fr", "es")]
+
+
+@pytest.mark.parametrize(("kind", "language"), TRANSLATED_PAGES,
+                         ids=[f"{k.name}-{lang}" for k, lang in TRANSLATED_PAGES])
+def test_the_translated_page_is_accessible_and_reflows(site, kind, language, screenshot):
+    path = kind.path(site)
+    path += ("&" if "?" in path else "?") + f"lang={language}"
+    page_language = _check(site, kind, screenshot, path, f"{kind.name}-{language}")
+    assert page_language == language
+
+
+def _check(site: Site, kind: PageType, screenshot: Any, path: str, name: str) -> str:
+    """Check the page at `path` as `kind` says; return the language its html element declares."""
     context, page = site.page_for(_person(site, kind.who))
     try:
-        response = page.goto(site.server.url + kind.path(site))
+        response = page.goto(site.server.url + path)
         if kind.act is None:
             assert response is not None and response.status == kind.status, response and response.status
         else:
@@ -270,7 +295,7 @@ def test_the_page_is_accessible_and_reflows(site, kind, screenshot):
         assert "/sign-in" not in page.url or kind.who is None, "the session did not carry"
 
         page.set_viewport_size(NARROW)
-        screenshot(page, f"{kind.name}-320")
+        screenshot(page, f"{name}-320")
         problems = []
         width, viewport = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
@@ -289,5 +314,6 @@ def test_the_page_is_accessible_and_reflows(site, kind, screenshot):
         if not AXE.exists():
             pytest.skip("the page reflows, but node_modules/axe-core is missing: `make node-tools` "
                         "(npm ci) installs it for the accessibility checks")
+        return page.evaluate("document.documentElement.lang")
     finally:
         context.close()

@@ -36,7 +36,7 @@ def test_closing_instant_is_the_end_of_the_day_in_geneva():
 
 def test_sync_records_call_version_and_audience(session, clock):
     counts = registry.sync_calls(session, {"needs-test": definition()}, clock.now, "Europe/Zurich")
-    assert counts == {"added": 1, "changed": 0, "unchanged": 0}
+    assert counts == {"added": 1, "changed": 0, "unchanged": 0, "skipped": 0}
     call = registry.get_call(session, "needs-test")
     assert call.kind == "questionnaire" and call.title_en == "Needs"
     assert call.closes_at == dt.datetime(2027, 1, 29, 23, 0, tzinfo=dt.UTC)

@@ -342,3 +342,33 @@ def test_every_input_is_labelled_and_no_script_is_sent(admin, seeded, db, path):
     assert inputs
     for input_id in inputs:
         assert f'for="{input_id}"' in page, input_id
+
+
+def test_an_administrator_writes_and_changes_a_call(admin):
+    from tests.integration.test_call_authoring import text
+
+    client, new, edit = admin, "/admin/calls/new", "/admin/calls/needs-test/edit"
+    page = client.get(new)
+    assert page.status_code == 200 and "key: my-call-2027" in page.get_data(as_text=True)
+    refused = client.post(new, data={**tokens(client, new), "definition": "key: [\n"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "not valid YAML" in body and "<title>Error:" in body
+    bad = client.post(new, data={**tokens(client, new), "definition": text(kind="poll")})
+    assert bad.status_code == 422 and "kind: must be one of" in bad.get_data(as_text=True)
+    made = client.post(new, data={**tokens(client, new), "definition": text()})
+    assert made.status_code == 303 and made.headers["Location"].endswith("/admin/calls")
+    listed = client.get("/admin/calls").get_data(as_text=True)
+    assert "The call was saved." in listed and edit in listed
+    again = client.post(new, data={**tokens(client, new), "definition": text()})
+    assert again.status_code == 409 and "exists already" in again.get_data(as_text=True)
+    assert "key: needs-test" in client.get(edit).get_data(as_text=True)
+    changed = client.post(edit, data={**tokens(client, edit), "definition": text(closes_on="2027-02-26")})
+    assert changed.status_code == 303
+    assert "version 2" in client.get(edit).get_data(as_text=True)
+    assert client.get("/admin/calls/nothing-here/edit").status_code == 404
+
+
+def test_only_administrators_write_calls(client, seeded):
+    sign_in(client, seeded.fiji)
+    assert client.get("/admin/calls").status_code == 403
+    assert client.get("/admin/calls/new").status_code == 403

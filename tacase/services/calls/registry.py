@@ -32,41 +32,52 @@ def _stored(definition: CallDefinition) -> dict:
 def sync_calls(session: Session, definitions: dict[str, CallDefinition], now: dt.datetime, timezone: str,
                actor: Actor = SYSTEM) -> dict[str, int]:
     """Record new calls and changed texts; a call's past versions stay for the responses given under them.
-    A State added to an audience joins it; one removed keeps what it has answered."""
-    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    A State added to an audience joins it; one removed keeps what it has answered. A call the office
+    wrote in its pages is its own: a file of the same key is skipped (and counted), never applied."""
+    counts = {"added": 0, "changed": 0, "unchanged": 0, "skipped": 0}
     existing = {c.key: c for c in session.scalars(select(Call).where(Call.key.in_(list(definitions))))}
     for key, definition in sorted(definitions.items()):
         call = existing.get(key)
-        if call is not None and call.sha256 == definition.sha256:
-            counts["unchanged"] += 1
-            _join_audience(session, call, definition)
+        if call is not None and call.source != "file":
+            counts["skipped"] += 1
             continue
-        raw = _stored(definition)
-        fields = dict(kind=definition.kind, version=definition.version, sha256=definition.sha256,
-                      definition=raw, title_en=definition.title.en[:300], opens_on=definition.opens_on,
-                      closes_on=definition.closes_on,
-                      closes_at=closing_instant(definition.closes_on, timezone), updated_at=now)
-        if call is None:
-            call = Call(key=key, source="file", created_at=now, **fields)
-            session.add(call)
-            counts["added"] += 1
-        else:
-            for name, value in fields.items():
-                setattr(call, name, value)
-            counts["changed"] += 1
-        session.flush()
-        version = session.scalar(select(CallVersion).where(CallVersion.call_id == call.id,
-                                                           CallVersion.version == definition.version))
-        if version is None:
-            session.add(CallVersion(call_id=call.id, version=definition.version, sha256=definition.sha256,
-                                    definition=raw, created_at=now))
-        else:  # the same version number with another text: the file was edited in place
-            version.sha256, version.definition = definition.sha256, raw
-        _join_audience(session, call, definition)
-        audit_log.record(session, actor, now, "call.synced",
-                         data={"call": key, "version": definition.version, "sha256": definition.sha256})
+        counts[record(session, definition, now, timezone, actor, call=call, source="file")] += 1
     session.flush()
     return counts
+
+
+def record(session: Session, definition: CallDefinition, now: dt.datetime, timezone: str, actor: Actor, *,
+           call: Call | None, source: str) -> str:
+    """Record one call's text: "added", "changed" (a version row kept for it) or "unchanged"."""
+    if call is not None and call.sha256 == definition.sha256:
+        _join_audience(session, call, definition)
+        return "unchanged"
+    raw = _stored(definition)
+    fields = dict(kind=definition.kind, version=definition.version, sha256=definition.sha256,
+                  definition=raw, title_en=definition.title.en[:300], opens_on=definition.opens_on,
+                  closes_on=definition.closes_on,
+                  closes_at=closing_instant(definition.closes_on, timezone), updated_at=now)
+    outcome = "changed"
+    if call is None:
+        call = Call(key=definition.key, source=source, created_at=now, **fields)
+        session.add(call)
+        outcome = "added"
+    else:
+        for name, value in fields.items():
+            setattr(call, name, value)
+    session.flush()
+    version = session.scalar(select(CallVersion).where(CallVersion.call_id == call.id,
+                                                       CallVersion.version == definition.version))
+    if version is None:
+        session.add(CallVersion(call_id=call.id, version=definition.version, sha256=definition.sha256,
+                                definition=raw, created_at=now))
+    else:  # the same version number with another text: the file was edited in place
+        version.sha256, version.definition = definition.sha256, raw
+    _join_audience(session, call, definition)
+    audit_log.record(session, actor, now, "call.synced" if source == "file" else "call.written",
+                     data={"call": definition.key, "version": definition.version,
+                           "sha256": definition.sha256})
+    return outcome
 
 
 def _join_audience(session: Session, call: Call, definition: CallDefinition) -> None:

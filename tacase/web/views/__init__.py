@@ -4,6 +4,7 @@
 from tacase.web.views import (  # noqa: F401
     account,
     admin,
+    admin_calls,
     admin_iati,
     audit_pages,
     calls_state,

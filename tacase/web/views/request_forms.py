@@ -28,6 +28,7 @@ from tacase.services.errors import (
 )
 from tacase.services.runtime import runtime_of
 from tacase.web.context import actor, clock_fn, db
+from tacase.web.i18n import WEB_LOCALES
 from tacase.web.views import confirmations, once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.case_forms import (
@@ -135,7 +136,10 @@ def new_request(wtype: str) -> Any:
         # same token: sending it again then opens no second request.
         token = request.args.get("form")
         if once.token_problem(token):
-            return redirect(url_for("web.new_request", wtype=wtype, form=once.new_token()))
+            # The language chosen in the address stays with the form's own address.
+            language = request.args.get("lang")
+            return redirect(url_for("web.new_request", wtype=wtype, form=once.new_token(),
+                                    **({"lang": language} if language in WEB_LOCALES else {})))
         if (went := once.already_sent(token)) is not None:
             flash(_("That form had already been sent; it was not sent twice."))
             return redirect(went, 303)
