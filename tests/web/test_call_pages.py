@@ -165,3 +165,26 @@ def test_a_document_answer_is_uploaded_with_the_form(call_app, seeded, client):
     assert saved.status_code == 303
     assert "national plan.pdf" in client.get("/calls/test-needs/check").get_data(as_text=True)
     assert "national plan.pdf" in _answer_form(client)
+
+
+def test_answers_sent_after_the_session_ended_are_kept(call_app, seeded, client, app):
+    sign_in(client, seeded.fiji)
+    html = _answer_form(client)
+    fields = hidden(html, "/calls/test-needs/respond")
+    client.post("/sign-out", data={"csrf_token": fields["csrf_token"]})  # as an idle timeout would
+    answer = client.post("/calls/test-needs/respond", data={
+        **fields, "q-notes": "Typed before the timeout", "q-priority": "high", "action": "save"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 401 and "Your session had ended, so nothing was sent" in page
+    carried = dict(re.findall(r'name="(resume:[^"]+|resume_path)" value="([^"]*)"', page))
+    assert carried["resume:q-notes"] == "Typed before the timeout"
+    signed_in = client.post("/sign-in", data={
+        "csrf_token": hidden(page)["csrf_token"], "email": seeded.fiji.email, "password": PASSWORD,
+        **carried})
+    resend = signed_in.get_data(as_text=True)
+    assert signed_in.status_code == 200 and 'action="/calls/test-needs/respond"' in resend
+    sent = client.post("/calls/test-needs/respond", data=hidden(resend))
+    assert sent.status_code == 303
+    with app.extensions["tacase"]["sessions"]() as s:
+        response = s.scalar(select(CallResponse).where(CallResponse.respondent_kind == "state"))
+        assert response.answers == {"priority": "high", "notes": "Typed before the timeout"}
