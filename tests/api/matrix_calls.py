@@ -22,6 +22,9 @@ ENTRIES: dict[tuple[str, str], Check] = {
     (f"{API}/invitations", "GET"): req((401, 200, 404, 200, 200, 403, 200), **KEY),
     (f"{API}/invitations", "POST"): req((401, 201, 404, 403, 403, 403, 403), body={
         "email": "{email}", "ministry": "Ministry of Health", "respondent_type": "ministry"}, **KEY),
+    # Without ?question= (the matrix sends no query): the State's own is told to name one.
+    (f"{API}/documents", "POST"): req((401, 422, 404, 403, 403, 403, 403), files={
+        "file": (b"%PDF-1.4\n%%EOF\n", "plan.pdf")}, **KEY),
     ("/calls/<string:key>/state", "GET"): req(STATE_PAGE, **KEY),
     ("/calls/<string:key>/respond", "GET"): req(STATE_PAGE, **KEY),
     ("/calls/<string:key>/respond", "POST"): req(STATE_FORM, **KEY),

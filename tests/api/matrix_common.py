@@ -14,11 +14,11 @@ class Check:
     params: dict[str, Any] = field(default_factory=dict)  # the rule's <variables>
     body: Any = None  # sent as JSON
     headers: dict[str, str] = field(default_factory=dict)
-    files: dict[str, tuple[bytes, str]] | None = None  # sent as multipart/form-data instead of JSON
+    files: dict[str, tuple[bytes, str] | str] | None = None  # multipart/form-data instead of JSON
 
 
 def req(expect: tuple[int, ...], *, body: Any = None, headers: dict[str, str] | None = None,
-        files: dict[str, tuple[bytes, str]] | None = None, **params: Any) -> Check:
+        files: dict[str, tuple[bytes, str] | str] | None = None, **params: Any) -> Check:
     assert len(expect) == len(PRINCIPALS)
     return Check(expect, params, body, headers or {}, files)
 

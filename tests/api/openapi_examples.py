@@ -170,6 +170,11 @@ def record(app: Flask) -> dict[str, dict[str, Any]]:
     etag = rec.call("getCallResponse", state, "GET", "/calls/needs-2026/response").headers["ETag"]
     rec.call("saveCallResponse", state, "PUT", "/calls/needs-2026/response", headers={"If-Match": etag},
              json_body={"answers": COMPLETE})
+    plan = rec.call("uploadCallDocument", state, "POST", "/calls/needs-2026/documents", expect=201,
+                    query_string={"question": "plan_file"},
+                    data={"file": (io.BytesIO(PNG), "plan.png")}).get_json()
+    rec.call("saveCallResponse", state, "PUT", "/calls/needs-2026/response", record=False,
+             json_body={"answers": {"plan_file": plan["id"]}})
     rec.call("submitCallResponse", state, "POST", "/calls/needs-2026/response/submit",
              json_body={"consent_to_publish": False})
     rec.call("inviteToCall", state, "POST", "/calls/needs-2026/invitations", expect=201, json_body={

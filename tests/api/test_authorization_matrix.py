@@ -282,7 +282,9 @@ def send(env: Env, rule: str, method: str, principal: str, *, as_method: str | N
         headers.update(account.auth)
     client = env.app.test_client()
     if check.files is not None:
-        data = {name: (io.BytesIO(content), filename) for name, (content, filename) in check.files.items()}
+        # A tuple is a file; a string, a plain field of the same form.
+        data = {name: (io.BytesIO(part[0]), part[1]) if isinstance(part, tuple) else part
+                for name, part in check.files.items()}
         response = client.open(path, method=as_method or method, data=data, headers=headers)
     else:
         response = client.open(path, method=as_method or method, json=fill(check.body, values),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +102,32 @@ def test_invitations_through_the_api(call_world, client):
     denied = client.post("/api/v1/calls/test-needs/invitations", headers={"X-CSRFToken": csrf},
                          json={"email": "a@gov.ke", "ministry": "M", "respondent_type": "ministry"})
     assert denied.status_code == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def test_a_document_answer_through_the_api(call_world, client):
+    focal = call_world.account("state_focal_point", state="FJI")
+    url = "/api/v1/calls/test-needs/documents?question=plan_file"
+    made = client.post(url, headers=focal.auth,
+                       data={"file": (io.BytesIO(PDF), "p.pdf")})
+    assert made.status_code == 201, made.get_json()
+    document = made.get_json()
+    assert document["content_type"] == "application/pdf" and document["question"] == "plan_file"
+    saved = client.put("/api/v1/calls/test-needs/response", headers=focal.auth,
+                       json={"answers": {"plan_file": document["id"]}})
+    assert saved.status_code == 200 and saved.get_json()["answers"]["plan_file"] == document["id"]
+    wrong_type = client.post(url, headers=focal.auth, data={"file": (io.BytesIO(b"MZ\x90\x00"), "p.pdf")})
+    assert wrong_type.status_code == 415
+    not_a_document = client.post(url.replace("plan_file", "notes"), headers=focal.auth,
+                                 data={"file": (io.BytesIO(PDF), "p.pdf")})
+    assert not_a_document.status_code == 422
+    outsider = call_world.account("state_focal_point", state="FRA")
+    refused = client.post(url, headers=outsider.auth,
+                          data={"file": (io.BytesIO(PDF), "p.pdf")})
+    assert refused.status_code == 404
+    other = call_world.account("state_focal_point", state="KEN")
+    stolen = client.put("/api/v1/calls/test-needs/response", headers=other.auth,
+                        json={"answers": {"plan_file": document["id"]}})
+    assert stolen.status_code == 422

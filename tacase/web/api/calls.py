@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
+from flask_smorest.fields import Upload
 from marshmallow import Schema, validate
 from marshmallow import fields as ma
 
 from tacase.db.call_models import STATE_BODY_TYPES
-from tacase.services.calls import access, invitations, present, registry, responses
+from tacase.services.calls import access, invitations, present, registry, responses, uploads
 from tacase.services.errors import NotFound
 from tacase.services.runtime import runtime_of
 from tacase.web.api.common import API_PREFIX, Blueprint, errors, expected_version, if_match
@@ -210,3 +211,48 @@ def invite(args: dict[str, Any], key: str):
                                           base_url=base_url)
     commit()
     return {**invitations.invitation_json(invitation, clock()), "link": link}
+
+
+class CallDocumentUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "the document: PDF, DOCX, XLSX, ODT, PNG or JPEG"})
+
+
+class CallDocumentQuestionSchema(Schema):
+    question = ma.String(load_default=None, validate=validate.Length(min=1, max=64),
+                         metadata={"description": "the document question's key (422 without it)"})
+
+
+class CallDocumentSchema(Schema):
+    id = ma.Integer(metadata={"description": "send it as the document question's answer"})
+    question = ma.String()
+    filename = ma.String()
+    content_type = ma.String()
+    size = ma.Integer()
+    sha256 = ma.String()
+    created_at = ma.DateTime()
+
+
+@blp.post(f"/calls/{KEY}/documents")
+@blp.arguments(CallDocumentQuestionSchema, location="query")
+@blp.arguments(CallDocumentUploadSchema, location="files")
+@blp.response(201, CallDocumentSchema)
+@errors(blp, 401, 403, 404, 409, 413, 415, 422)
+@blp.doc(operationId="uploadCallDocument", summary="Upload a document answering a question of the call",
+         description="`?question=` a document question's key, and `multipart/form-data` with the file in "
+                     "`file`, judged by its content as case documents are (415 for another type, 413 when "
+                     "too large). Then save the returned `id` as that question's answer in your response.")
+def upload_call_document(query: dict[str, Any], files: dict[str, Any], key: str):
+    upload = files["file"]
+    directory = uploads.directory_of(current_app.config["DOCUMENTS_DIR"])
+    document = uploads.upload(db(), actor(), clock_fn(), key, query["question"], filename=upload.filename,
+                              stream=upload.stream, directory=directory,
+                              max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+    try:
+        out = {"id": document.id, "question": document.question, "filename": document.filename,
+               "content_type": document.content_type, "size": document.size, "sha256": document.sha256,
+               "created_at": document.created_at}
+        commit()
+    except BaseException:
+        uploads.discard(directory, document)  # no row will ever point at it
+        raise
+    return out

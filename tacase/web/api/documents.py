@@ -24,7 +24,8 @@ blp = Blueprint("documents", __name__, url_prefix=f"{API_PREFIX}/cases",
                 description="Documents attached to cases")
 
 # The API's upload and the case page's upload form.
-UPLOAD_ENDPOINTS = frozenset({"documents.upload_document", "web.case_upload", "web.call_answer"})
+UPLOAD_ENDPOINTS = frozenset({"documents.upload_document", "web.case_upload", "web.call_answer",
+                              "calls.upload_call_document"})
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
