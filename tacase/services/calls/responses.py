@@ -109,8 +109,8 @@ def state_responses(session: Session, actor: Actor, call_key: str) -> list[CallR
     return list(session.scalars(query.order_by(CallResponse.id)))
 
 
-def _response_of_state(session: Session, actor: Actor, call: Call, state: str,
-                       invitation: CallInvitation | None, response_id: Any) -> CallResponse:
+def _response_of_state(session: Session, call: Call, state: str, invitation: CallInvitation | None,
+                       response_id: Any) -> CallResponse:
     if isinstance(response_id, bool) or not isinstance(response_id, int):
         raise NotFound("there is no such response")
     response = session.get(CallResponse, response_id)
@@ -174,7 +174,7 @@ def save_draft(session: Session, actor: Actor, clock: Clock, call_key: str, answ
         assert call is not None
     else:
         call, state, invitation = _state_side(session, actor, call_key)
-        response = _response_of_state(session, actor, call, state, invitation, response_id)
+        response = _response_of_state(session, call, state, invitation, response_id)
     _check_version(response, expected_version)
     if response.status != "draft":
         raise Conflict("this response was submitted already; the office can reopen it on request",
@@ -236,8 +236,7 @@ def write_counted_answers(session: Session, response: CallResponse, definition: 
     return len(rows)
 
 
-def _may_submit(session: Session, actor: Actor, definition: CallDefinition, response: CallResponse,
-                invitation: CallInvitation | None) -> None:
+def _may_submit(definition: CallDefinition, invitation: CallInvitation | None) -> None:
     if invitation is None:
         return  # the focal point submits any response of its State, on its behalf
     if definition.submitted_by == "focal_point":
@@ -259,10 +258,10 @@ def submit(session: Session, actor: Actor, clock: Clock, call_key: str, *, respo
         invitation = access.invitation_of(session, actor, call) if not access.is_focal_point(actor) else None
     else:
         call, state, invitation = _state_side(session, actor, call_key)
-        response = _response_of_state(session, actor, call, state, invitation, response_id)
+        response = _response_of_state(session, call, state, invitation, response_id)
     _check_version(response, expected_version)
     definition = registry.definition_of(session, call)
-    _may_submit(session, actor, definition, response, invitation)
+    _may_submit(definition, invitation)
     if response.status == "submitted":
         raise Conflict("this response was submitted already", current_version=response.version,
                        current_status=response.status)
