@@ -31,6 +31,10 @@ MAX_NAME = 200
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
+def N_(message: str) -> str:  # babel extracts N_: the pages show these sentences translated
+    return message
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -54,11 +58,11 @@ def _check(session: Session, call: Call, state: str, email: Any, ministry: Any,
     errors: dict[str, list[str]] = {}
     address = normalise_email(email) if isinstance(email, str) else ""
     if not _EMAIL.match(address) or len(address) > 254:
-        errors["email"] = ["Enter an e-mail address, such as name@ministry.gov."]
+        errors["email"] = [N_("Enter an e-mail address, such as name@ministry.gov.")]
     elif session.scalar(select(func.count()).select_from(CallInvitation).where(
             CallInvitation.call_id == call.id, CallInvitation.email == address,
             CallInvitation.revoked_at.is_(None), CallInvitation.expires_at > now)):
-        errors["email"] = ["This address is invited to this call already."]
+        errors["email"] = [N_("This address is invited to this call already.")]
     else:
         holder = session.scalar(select(User).where(User.email == address))
         if holder is not None and (holder.roles or holder.state_code != state):
@@ -66,7 +70,7 @@ def _check(session: Session, call: Call, state: str, email: Any, ministry: Any,
                                "Invite another address."]
     name = " ".join(ministry.split()) if isinstance(ministry, str) else ""
     if not name:
-        errors["ministry"] = ["Enter the name of the ministry or body you invite."]
+        errors["ministry"] = [N_("Enter the name of the ministry or body you invite.")]
     elif len(name) > MAX_MINISTRY:
         errors["ministry"] = [f"Enter at most {MAX_MINISTRY} characters."]
     if respondent_type not in STATE_BODY_TYPES:
@@ -113,14 +117,15 @@ def usable_invitation(session: Session, clock: Clock, token: Any) -> CallInvitat
         invitation = session.scalar(
             select(CallInvitation).where(CallInvitation.token_hash == token_hash(token)))
     if invitation is None:
-        raise NotFound("This invitation link is not valid. Check that you copied the whole link "
-                       "from the mail.")
+        raise NotFound(N_("This invitation link is not valid. Check that you copied the whole link "
+                          "from the mail."))
     if invitation.revoked_at is not None:
-        raise Conflict("This invitation was withdrawn by your State's focal point. Ask them for a new one.")
+        raise Conflict(N_("This invitation was withdrawn by your State's focal point. "
+                          "Ask them for a new one."))
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation link was used already. Sign in with the account it created.")
+        raise Conflict(N_("This invitation link was used already. Sign in with the account it created."))
     if invitation.expires_at <= clock():
-        raise Conflict("This invitation link has expired. Ask your State's focal point for a new one.")
+        raise Conflict(N_("This invitation link has expired. Ask your State's focal point for a new one."))
     return invitation
 
 
@@ -129,12 +134,12 @@ def accept(session: Session, clock: Clock, token: Any, *, display_name: Any,
     """Open the invitee's limited account (no roles; the invitation's State) and link it to the call."""
     invitation = usable_invitation(session, clock, token)
     if session.scalar(select(func.count()).select_from(User).where(User.email == invitation.email)):
-        raise Conflict("An account with this e-mail address exists already. Sign in with it, then open "
-                       "this link again to add the call to your account.")
+        raise Conflict(N_("An account with this e-mail address exists already. Sign in with it, then open "
+                          "this link again to add the call to your account."))
     errors: dict[str, list[str]] = {}
     name = " ".join(display_name.split()) if isinstance(display_name, str) else ""
     if not name:
-        errors["display_name"] = ["Enter your name."]
+        errors["display_name"] = [N_("Enter your name.")]
     elif len(name) > MAX_NAME:
         errors["display_name"] = [f"Enter at most {MAX_NAME} characters."]
     problems = password_problems(password, email=invitation.email)
@@ -159,7 +164,7 @@ def accept_signed_in(session: Session, actor: Actor, clock: Clock, token: Any) -
     user = session.get(User, actor.id) if actor.id is not None else None
     if (user is None or user.email != invitation.email or user.roles
             or user.state_code != invitation.state_code):
-        raise Forbidden("This invitation is for another person. Sign out, then open the link again.")
+        raise Forbidden(N_("This invitation is for another person. Sign out, then open the link again."))
     _link(session, invitation, user, clock())
     return invitation
 
