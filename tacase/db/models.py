@@ -473,6 +473,7 @@ from tacase.db.call_models import CallParticipant as CallParticipant  # noqa: E4
 from tacase.db.call_models import CallReminder as CallReminder  # noqa: E402
 from tacase.db.call_models import CallResponse as CallResponse  # noqa: E402
 from tacase.db.call_models import CallResponseVersion as CallResponseVersion  # noqa: E402
+from tacase.db.call_models import CallVersion as CallVersion  # noqa: E402
 from tacase.db.public_models import PublicFile as PublicFile  # noqa: E402
 from tacase.db.public_models import PublicSnapshot as PublicSnapshot  # noqa: E402
 from tacase.db.public_models import TimelinessStep as TimelinessStep  # noqa: E402
