@@ -211,3 +211,19 @@ def test_scheduled_reminder_reaches_invitees_who_have_not_submitted(session, mak
     submitted.invitation_id = session.scalar(select(CallInvitation.id))
     session.flush()
     assert reminders.recipients(session, call, "FJI") == []
+
+
+def test_the_reminder_job_commits_its_pass(fresh_sessions, clock):
+    from config import load_config
+    from tacase.jobs import tasks
+
+    with fresh_sessions() as s:
+        call = seed.make_call(s, clock.now)
+        call_id = call.id
+        s.commit()
+    clock.now = dt.datetime(2026, 3, 30, 8, tzinfo=dt.UTC)
+    tasks.send_call_reminders(tasks.JobContext(config=load_config("testing"), sessions=fresh_sessions,
+                                               clock=clock, sender=None, worker="test"))
+    with fresh_sessions() as s:
+        sent = select(func.count()).select_from(CallReminder).where(CallReminder.call_id == call_id)
+        assert s.scalar(sent) == 4
