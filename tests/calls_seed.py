@@ -78,8 +78,10 @@ def counted_rows(defn: call_defs.CallDefinition, answers: dict[str, Any]) -> lis
             rows += [(key, v, None) for v in value]
         elif q.type == "yes_no":
             rows.append((key, "yes" if value else "no", None))
-        elif q.type in ("number", "scale"):
+        elif q.type == "number":
             rows.append((key, None, Decimal(str(value))))
+        elif q.type == "scale":  # a point is counted as an option and as a number
+            rows.append((key, str(value), Decimal(int(value))))
     return rows
 
 

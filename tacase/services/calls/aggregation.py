@@ -194,13 +194,6 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
                 .group_by(CallAnswer.question, CallAnswer.number)
                 .order_by(CallAnswer.question, CallAnswer.number)):
             numbers[key].append((_as_decimal(number), count))
-        for key in by_type["scale"]:  # a scale's point written as a choice is the same point
-            for choice, count in choice_counts.pop(key, {}).items():
-                try:
-                    numbers[key].append((Decimal(choice), count))
-                except ArithmeticError:
-                    continue
-            numbers[key].sort()
 
     listed = _listed(session, call, definition, region, respondent_type, listed_limit,
                      [k for t in LISTED_TYPES for k in by_type[t]])
