@@ -63,6 +63,7 @@ node-tools: node_modules/.installed
 
 db: install
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase db upgrade
+	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase calls sync
 
 demo: db
 	TACASE_CONFIG=$${TACASE_CONFIG:-development} $(BIN)/tacase demo --print-accounts

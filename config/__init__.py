@@ -43,6 +43,7 @@ class BaseConfig:
     DUTY_STATION = "CH-GE"
     DUTY_STATION_TIMEZONE = "Europe/Zurich"
     WORKFLOWS_DIR = str(PROJECT_ROOT / "workflows")
+    QUESTIONNAIRES_DIR = str(PROJECT_ROOT / "questionnaires")
     SQL_ECHO = False
 
     # Accounts and sessions
@@ -120,6 +121,7 @@ class BaseConfig:
         self.DUTY_STATION = env.get("TACASE_DUTY_STATION", self.DUTY_STATION)
         self.DUTY_STATION_TIMEZONE = env.get("TACASE_TIMEZONE", self.DUTY_STATION_TIMEZONE)
         self.WORKFLOWS_DIR = env.get("TACASE_WORKFLOWS_DIR", self.WORKFLOWS_DIR)
+        self.QUESTIONNAIRES_DIR = env.get("TACASE_QUESTIONNAIRES_DIR", self.QUESTIONNAIRES_DIR)
         self.SQL_ECHO = env.get("TACASE_SQL_ECHO", "") == "1"
         for name in ("RATELIMIT_STORAGE_URL", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS",
                      "PUBLIC_LIMIT_PER_ADDRESS"):

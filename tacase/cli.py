@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from tacase import cli_audit, cli_export, cli_iati, cli_report
+from tacase import cli_audit, cli_calls, cli_export, cli_iati, cli_report
 from tacase.cli_context import Context, pass_context
 from tacase.engine.definitions import WorkflowError, load_dir
 from tacase.engine.machine import mermaid
@@ -360,7 +360,7 @@ def serve(ctx: Context, bind: str, workers: int, threads: int, timeout: int | No
                  timeout=ctx.config.REQUEST_TIMEOUT_SECONDS)
 
 
-for _module in (cli_audit, cli_export, cli_iati, cli_report):
+for _module in (cli_audit, cli_calls, cli_export, cli_iati, cli_report):
     _module.register(main)
 
 

@@ -189,7 +189,7 @@ def _clean_choices(question: Question, value: Any, language: str, gettext: Gette
             raise _fail(gettext, N_("Choose from the options."))
         chosen.add(item)
     if question.max_choices is not None and len(chosen) > question.max_choices:
-        raise _fail(gettext, N_("Choose at most %(max)s options."), max=question.max_choices)
+        raise _fail(gettext, N_("Choose at most %(max)s of the options."), max=question.max_choices)
     return [o for o in options if o in chosen]
 
 

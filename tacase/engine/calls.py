@@ -35,6 +35,7 @@ CONDITION_TYPES = ("yes_no", "choice", "choices", "scale", "number")
 CALL_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 OPTION_VALUE = re.compile(r"^[a-z0-9_]{1,64}$")
+_NUMBER_TEXT = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")
 
 MAX_LENGTH_DEFAULTS = {"text": 500, "long_text": 20000}
 MAX_LENGTH_LIMITS = {"text": 2000, "long_text": 100000}
@@ -45,6 +46,7 @@ MAX_ROWS_DEFAULT, MAX_ROWS_LIMIT = 20, 200
 MAX_QUESTIONS = 200
 MAX_SCALE_STEPS = 10
 MAX_REMINDER_DAYS = 365
+MAX_REMINDERS = 10
 # Texts are shown on pages and in e-mails: long enough for an introduction, not for a book.
 MAX_TEXT = {"title": 300, "label": 1000, "introduction": 20000, "help": 5000, "report": 300, "section": 300,
             "unit": 40, "min_label": 100, "max_label": 100, "option": 300}
@@ -269,8 +271,11 @@ class _Problems:
 
 def parse(raw: Any, source: str, expected_key: str | None = None) -> CallDefinition:
     """Validate a parsed YAML (or stored JSON) mapping and build a definition, or raise
-    CallDefinitionError naming `source` and the place of every problem."""
+    CallDefinitionError naming `source` and the place of every problem. The key must equal
+    `expected_key`, by default the stem of a source that is a file name (`escr-needs-2026.yaml`)."""
     p = _Problems(source)
+    if expected_key is None and source.endswith(".yaml"):
+        expected_key = Path(source).stem
     if not isinstance(raw, dict):
         raise CallDefinitionError([f"{source}: top level: expected a mapping (key: ..., title: ..., ...)"])
     p.unknown_keys(raw, _TOP_KEYS, "top level")
@@ -379,10 +384,11 @@ def _show(value: Any) -> str:
 def _audience(value: Any, p: _Problems) -> tuple[str, ...] | None:
     if value == "all":
         return None
-    if not isinstance(value, list) or not value:
-        p.add("audience", "must be 'all' or a non-empty list of ISO alpha-3 codes such as [FJI, KEN]")
-        return None
     states = requesting_states()
+    if not isinstance(value, list) or not 1 <= len(value) <= len(states):
+        p.add("audience", f"must be 'all' or a list of 1 to {len(states)} ISO alpha-3 codes "
+                          "such as [FJI, KEN]")
+        return None
     codes: list[str] = []
     for n, code in enumerate(value, 1):
         if not isinstance(code, str) or code not in states:
@@ -396,8 +402,9 @@ def _audience(value: Any, p: _Problems) -> tuple[str, ...] | None:
 
 
 def _reminders(value: Any, opens_on: date | None, closes_on: date | None, p: _Problems) -> tuple[int, ...]:
-    if not isinstance(value, list):
-        p.add("reminders", "must be a list of days before closes_on, such as [14, 7, 2]")
+    if not isinstance(value, list) or len(value) > MAX_REMINDERS:
+        p.add("reminders", f"must be a list of at most {MAX_REMINDERS} days before closes_on, "
+                           "such as [14, 7, 2]")
         return ()
     days: list[int] = []
     for n, day in enumerate(value, 1):
@@ -421,6 +428,9 @@ def _number(value: Any, where: str, p: _Problems) -> Decimal | None:
     if isinstance(value, float) and not math.isfinite(value):
         p.add(where, "must be a finite number")
         return None
+    if isinstance(value, str) and len(value) > 40:
+        p.add(where, f"must be a number (got {_show(value)})")
+        return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
@@ -430,7 +440,7 @@ def _number(value: Any, where: str, p: _Problems) -> Decimal | None:
         p.add(where, f"must be a finite number with at most {MAX_INTEGER_DIGITS} digits before the decimal "
                      f"point and {MAX_FRACTION_DIGITS} after")
         return None
-    return number.normalize() if number else Decimal(0)
+    return Decimal(_decimal_text(number))
 
 
 def _fits(number: Decimal) -> bool:
@@ -503,15 +513,15 @@ def _questions(value: Any, p: _Problems) -> tuple[Question, ...]:
         else:
             keys_seen.add(key)
             where = f"question {n} ({key})"
-        question = _question(item, key, where, earlier, all_keys, p)
+        question = _question(item, key, where, earlier, (all_keys, set(keys_seen) - {key}), p)
         if question is not None:
             questions.append(question)
             earlier[question.key] = question
     return tuple(questions)
 
 
-def _question(item: dict, key: str | None, where: str, earlier: dict[str, Question], all_keys: set,
-              p: _Problems) -> Question | None:
+def _question(item: dict, key: str | None, where: str, earlier: dict[str, Question],
+              keys: tuple[set, set], p: _Problems) -> Question | None:
     before = len(p.items)
     qtype = item.get("type")
     if qtype not in QUESTION_TYPES:
@@ -532,7 +542,7 @@ def _question(item: dict, key: str | None, where: str, earlier: dict[str, Questi
         raw_text = item.get(name)
         optional_texts[name] = (_localised(raw_text, f"{where}: {name}", p, MAX_TEXT[name])
                                 if raw_text is not None else None)
-    when = _condition(item.get("when"), f"{where}: when", earlier, all_keys, p) if "when" in item else None
+    when = _condition(item.get("when"), key, f"{where}: when", earlier, keys, p) if "when" in item else None
 
     fields: dict[str, Any] = {}
     if qtype in ("choice", "choices"):
@@ -586,7 +596,6 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
             p.add(place, "must be a mapping {key: ..., type: ..., label: ...}")
             continue
         before = len(p.items)
-        p.unknown_keys(item, _COLUMN_KEYS, place)
         key = item.get("key")
         if not isinstance(key, str) or not QUESTION_KEY.match(key):
             p.add(place, f"key must be a lower-case identifier such as 'ministry' (got {_show(key)})")
@@ -595,6 +604,7 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
         else:
             seen.add(key)
             place = f"{where} {key!r}"
+        p.unknown_keys(item, _COLUMN_KEYS, place)
         ctype = item.get("type")
         if ctype not in COLUMN_TYPES:
             p.add(place, f"type must be one of {', '.join(COLUMN_TYPES)} (got {_show(ctype)})")
@@ -609,8 +619,10 @@ def _columns(value: Any, where: str, p: _Problems) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def _condition(value: Any, where: str, earlier: dict[str, Question], all_keys: set,
-               p: _Problems) -> Condition | None:
+def _condition(value: Any, own_key: str | None, where: str, earlier: dict[str, Question],
+               keys: tuple[set, set], p: _Problems) -> Condition | None:
+    """`keys`: every question key in the call, and the keys of the questions before this one."""
+    all_keys, before = keys
     if not isinstance(value, dict) or set(value) not in ({"question", "equals"}, {"question", "in"}):
         p.add(where, "must be {question: <an earlier question>, equals: <a value>} or "
                      "{question: ..., in: [<values>]}")
@@ -618,9 +630,12 @@ def _condition(value: Any, where: str, earlier: dict[str, Question], all_keys: s
     target = value["question"]
     parent = earlier.get(target) if isinstance(target, str) else None
     if parent is None:
-        if isinstance(target, str) and target in all_keys:
-            p.add(where, f"question {target!r} comes later (or has a problem): a condition depends on an "
-                         "earlier question")
+        if target == own_key:
+            p.add(where, "a question cannot depend on itself")
+        elif isinstance(target, str) and target in before:
+            p.add(where, f"question {target!r} has problems of its own (see above)")
+        elif isinstance(target, str) and target in all_keys:
+            p.add(where, f"question {target!r} comes later: a condition depends on an earlier question")
         else:
             p.add(where, f"names unknown question {_show(target)}")
         return None
@@ -669,7 +684,9 @@ def _condition_value(parent: Question, value: Any) -> Any:
         return value if isinstance(value, bool) else None
     if parent.type in ("choice", "choices"):
         return value if isinstance(value, str) and value in parent.option_values() else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, str) and parent.type == "number" and _NUMBER_TEXT.fullmatch(value):
+        value = Decimal(value)  # how to_raw gives a number's value back
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -694,8 +711,9 @@ def _localised_raw(value: Localised | None) -> dict[str, str] | None:
     return None if value is None else {lang: getattr(value, lang) for lang in LANGUAGES}
 
 
-def _number_raw(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def _number_raw(value: Decimal) -> int | str:
+    # A decimal as text: a float would round 123456789012345.123456.
+    return int(value) if value == value.to_integral_value() else _decimal_text(value)
 
 
 def _options_raw(options: tuple[Option, ...]) -> list[dict[str, Any]]:

@@ -44,6 +44,8 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
             {"seconds": config.PUBLIC_REFRESH_EVERY_SECONDS},
             "the IATI activity file, when missing (after a change of consent) or older than "
             "PUBLIC_DATA_REBUILD_SECONDS; the requests it leaves out, for /admin/iati"),
+        Job("sync-calls", "sync_calls", "interval", {"minutes": 5},
+            "record new and changed calls for input from the questionnaires folder"),
         Job("audit-checkpoint", "verify_audit_since_checkpoint", "interval", {"minutes": 10},
             "verify the audit events since the last checkpoint, and keep the new one"),
         Job("audit-verify-full", "verify_audit_chain", "cron",

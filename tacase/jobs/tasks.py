@@ -14,6 +14,7 @@ from config import BaseConfig
 from tacase.audit import checkpoints, signing, store
 from tacase.audit.chain import START, Verification
 from tacase.services import iati, idempotency, open_data, outbox, public_record, timeliness
+from tacase.services.calls import registry as calls
 from tacase.services.calls import reminders as call_reminders
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
@@ -180,3 +181,12 @@ def build_iati_file(ctx: JobContext) -> None:
         session.commit()
     if built:
         log.info("IATI activity file built")
+
+
+def sync_calls(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        counts = calls.load_and_sync(session, ctx.config.QUESTIONNAIRES_DIR, ctx.clock(),
+                                     ctx.config.DUTY_STATION_TIMEZONE)
+        session.commit()
+    if counts["added"] or counts["changed"]:
+        log.info("calls for input: %(added)d added, %(changed)d changed", counts)

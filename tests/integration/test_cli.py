@@ -168,3 +168,19 @@ def test_deadlines_list_shows_reminder_and_due_times(cli):
     cli("demo")
     lines = cli("deadlines", "list", "--limit", "3").output.splitlines()
     assert len(lines) == 3 and all(" remind " in line and " due " in line for line in lines)
+
+
+def test_calls_sync_records_the_shipped_calls_once(cli, fresh_db, tmp_path, monkeypatch):
+    from tacase.db.models import Call
+
+    first = cli("calls", "sync")
+    assert first.exit_code == 0 and "2 added" in first.output
+    assert count(fresh_db, Call) == 2
+    again = cli("calls", "sync")
+    assert "0 added, 0 changed, 2 unchanged" in again.output
+    broken = tmp_path / "calls"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("key: bad\nversion: 0\n")
+    monkeypatch.setenv("TACASE_QUESTIONNAIRES_DIR", str(broken))
+    refused = CliRunner().invoke(main, ["calls", "sync"])
+    assert refused.exit_code == 1 and "bad.yaml" in refused.output

@@ -83,3 +83,10 @@ def test_the_audit_signing_key_is_made_on_first_use_in_development_only():
         "TACASE_SECRET_KEY": "x" * 40, "TACASE_DATABASE_URL": "postgresql://db/tacase",
         "TACASE_AUDIT_SIGNING_KEY": "keys/audit.pem"})
     assert (production.AUDIT_SIGNING_KEY, production.AUDIT_SIGNING_KEY_CREATE) == ("keys/audit.pem", False)
+
+
+def test_the_questionnaires_directory():
+    from pathlib import Path
+
+    assert Path(load_config(environ={}).QUESTIONNAIRES_DIR).name == "questionnaires"
+    assert load_config(environ={"TACASE_QUESTIONNAIRES_DIR": "/srv/calls"}).QUESTIONNAIRES_DIR == "/srv/calls"

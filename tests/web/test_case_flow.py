@@ -71,7 +71,7 @@ def test_the_check_page_lists_every_answer_with_a_change_link(client, seeded):
     assert html.count(">Change<") >= 15
     assert re.search(r'<button type="submit" class="button">Send the request to OHCHR</button>', html)
     sent = send_checked(client, ref)
-    assert sent.status_code == 303 and sent.headers["Location"].endswith("done=submit")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/cases/{ref}")
     page = text(client.get(sent.headers["Location"]))
     assert f"Your request {ref} was sent to OHCHR." in page
     banner = page[page.index("notification-banner"):]
@@ -201,10 +201,18 @@ def test_an_upload_error_links_to_the_file_field(client, seeded):
     assert re.search(r'<a href="#file">This file is not a PDF', summary)
     assert "<title>Error: " in page
 
-def test_an_unknown_done_step_in_the_address_shows_no_panel(client, seeded):
+def test_a_step_named_in_the_address_shows_no_panel(client, seeded):
     sign_in(client, seeded.fiji)
-    page = client.get(f"/cases/{seeded.fiji_returned}?done=nothing&saved=x")
+    page = client.get(f"/cases/{seeded.fiji_returned}?done=resubmit&saved=save")
     assert page.status_code == 200 and "notification-banner" not in text(page)
+
+def test_the_confirmation_is_shown_once(client, seeded):
+    sign_in(client, seeded.fiji)
+    ref = seeded.fiji_draft
+    sent = send_checked(client, ref)
+    assert f"Your request {ref} was sent to OHCHR." in text(client.get(sent.headers["Location"]))
+    again = text(client.get(sent.headers["Location"]))
+    assert "was sent to OHCHR" not in again and "notification-banner" not in again
 
 def test_only_the_states_focal_points_reach_the_check_page(app, seeded, api_clock):
     reviewer, samoa = app.test_client(), app.test_client()

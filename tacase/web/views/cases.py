@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -38,7 +38,7 @@ from tacase.services.people import as_seen_by
 from tacase.web.api.common import case_detail
 from tacase.web.context import actor, clock, clock_fn, db
 from tacase.web.i18n import deadline
-from tacase.web.views import once
+from tacase.web.views import confirmations, once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.case_forms import (
     ATTACHMENT,
@@ -229,8 +229,8 @@ def render_case(case: Any, *, status: int = 200, problem: str | None = None,
 
 def _confirmation(case: Any, definition: WorkflowDefinition, detail: dict[str, Any]) -> dict[str, str] | None:
     """What the step just taken did and what comes next, for the panel at the top of the case page.
-    Read from the address the form sent the person to (saved=, done=), checked against the case."""
-    saved, done = request.args.get("saved"), request.args.get("done")
+    Shown once, after the redirect of the form that took the step, and checked against the case."""
+    saved, done = confirmations.taken(case.reference)
     due = detail.get("due_at")
     if saved == SUBMIT:
         done = SUBMIT_TRIGGER
@@ -329,7 +329,7 @@ def case_action(reference: str, trigger: str) -> Any:
             stored.append(documents.upload(db(), actor(), clock_fn(), reference, filename=attached.filename,
                                            stream=attached.stream, directory=documents_dir(),
                                            max_bytes=current_app.config["MAX_UPLOAD_BYTES"]))
-        return url_for("web.case", reference=reference, done=trigger)
+        return confirmations.to_case(reference, done=trigger)
 
     try:
         return once.run_once(token, "web.case_action", work)

@@ -28,7 +28,7 @@ from tacase.services.errors import (
 )
 from tacase.services.runtime import runtime_of
 from tacase.web.context import actor, clock_fn, db
-from tacase.web.views import once
+from tacase.web.views import confirmations, once
 from tacase.web.views.blueprint import bad_form_page, bp
 from tacase.web.views.case_forms import (
     CaseFormBase,
@@ -122,7 +122,7 @@ def _after_save(reference: str, action: str) -> str:
         if blocked_to_send(definition, field_values(saved, definition)):
             return url_for("web.edit_case", reference=reference, missing=1)
         return url_for("web.check_case", reference=reference)
-    return url_for("web.case", reference=reference, saved=action)
+    return confirmations.to_case(reference, saved=action)
 
 
 @bp.route("/cases/new/<wtype>", methods=["GET", "POST"])
@@ -265,7 +265,7 @@ def check_case(reference: str) -> Any:
         def work() -> str:
             transitions.fire_transition(db(), actor(), clock_fn(), reference, SUBMIT_TRIGGER,
                                         expected_version=sent_version if sent_version is not None else -1)
-            return url_for("web.case", reference=reference, done=SUBMIT_TRIGGER)
+            return confirmations.to_case(reference, done=SUBMIT_TRIGGER)
 
         try:
             return once.run_once(token, "web.check_case", work)
