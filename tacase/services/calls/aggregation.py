@@ -1,8 +1,8 @@
 """A call's results: the submitted answers counted per question, for the office and the Board.
 
 Counted values come from `call_answers` as grouped counts, one query per kind of question (choices,
-numbers and scales, the responses that answered a several-choice question), never one per question
-or per response; only texts, tables and dates are read from the responses themselves, in one pass.
+numbers and scales), never one per question or per response; the responses are counted, and texts,
+tables and dates read, in two passes over the responses themselves.
 """
 
 from __future__ import annotations
@@ -165,8 +165,14 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
         by_type[q.type].append(q.key)
     answers = _answer_filters(call, region, respondent_type)
 
-    responses = session.scalar(select(func.count()).select_from(CallResponse)
-                               .where(*_response_filters(call, region, respondent_type))) or 0
+    # The responses counted, and those that answered each several-choice question (counted once
+    # however many options they chose; a blank answer is not stored), in one pass over the responses.
+    choices_keys = by_type["choices"]
+    counted = session.execute(
+        select(func.count(), *(func.count(CallResponse.answers[k].as_string()) for k in choices_keys))
+        .select_from(CallResponse).where(*_response_filters(call, region, respondent_type))).one()
+    responses = counted[0]
+    answered: dict[str, int] = dict(zip(choices_keys, counted[1:], strict=True))
 
     choice_keys = [k for t in CHOICE_TYPES for k in by_type[t]]
     choice_counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -176,14 +182,6 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
                 .where(*answers, CallAnswer.question.in_(choice_keys), CallAnswer.choice.is_not(None))
                 .group_by(CallAnswer.question, CallAnswer.choice)):
             choice_counts[key][choice] = count
-
-    # A several-choice question counts a response once however many options it chose.
-    answered: dict[str, int] = {}
-    if by_type["choices"]:
-        answered.update(session.execute(
-            select(CallAnswer.question, func.count(func.distinct(CallAnswer.response_id)))
-            .where(*answers, CallAnswer.question.in_(by_type["choices"]))
-            .group_by(CallAnswer.question)).all())
 
     number_keys = [k for t in NUMBER_TYPES for k in by_type[t]]
     numbers: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
@@ -265,9 +263,10 @@ def _listed(session: Session, call: Call, definition: CallDefinition, region: st
              .order_by(CallResponse.submitted_at, CallResponse.id))
     counts = dict.fromkeys(keys, 0)
     entries: dict[str, list[dict]] = {k: [] for k in keys}
-    for row in session.execute(query):
-        for i, key in enumerate(keys):
-            question = definition.question(key)
+    questions = [(i, key, definition.question(key)) for i, key in enumerate(keys)]
+    # Plain rows (Core, not the ORM's loading): thousands of responses are read here.
+    for row in session.connection().execute(query):
+        for i, key, question in questions:
             value = _listed_value(question, row[4 + i]) if question is not None else None
             if value is None:
                 continue
