@@ -24,11 +24,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tacase.services.calls import registry
 from tacase.services.clock import FixedClock
+from tests import calls_seed
 from tests.api import (
     matrix_account,
     matrix_admin,
     matrix_audit,
+    matrix_calls_office,
     matrix_cases,
     matrix_queue,
     matrix_reports,
@@ -164,7 +167,7 @@ MATRIX: dict[tuple[str, str], Check] = {
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
                  matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES,
-                 matrix_reports.ENTRIES):
+                 matrix_reports.ENTRIES, matrix_calls_office.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 
@@ -217,6 +220,25 @@ class Env:
     def token_id(self) -> int:
         return self.call("POST", f"{API}/tokens", self.token_owner, {"name": "target"}).get_json()["id"]
 
+    def call_key(self) -> str:
+        """A call to FJI and WSM, made once for the module."""
+        if not hasattr(self, "_call_key"):
+            with self.world.sessions() as s:
+                raw = {**calls_seed.RAW, "audience": [OWN_STATE, OTHER_STATE]}
+                call = calls_seed.make_call(s, self.world.clock(), raw)
+                self._call_key = call.key
+                s.commit()
+        return self._call_key
+
+    def call_response(self) -> int:
+        """A submitted response of FJI to the call, of its own (a reopening changes it)."""
+        key = self.call_key()
+        with self.world.sessions() as s:
+            response = calls_seed.submit(s, registry.get_call(s, key), self.world.clock(), calls_seed.FULL,
+                                         state=OWN_STATE)
+            s.commit()
+            return response.id
+
     def notification_id(self) -> int:
         """A notification of the target account: the assignment of a new case to it."""
         self.call("PUT", f"{API}/cases/{self.submitted_case()}/assignee", self.accounts["reviewer"],
@@ -241,6 +263,10 @@ class Values(dict):
             self[key] = getattr(self.env, key)()
         elif key == "token_id":  # a new token of another reviewer
             self[key] = self.env.token_id()
+        elif key == "call":  # a call for input to FJI and WSM
+            self[key] = self.env.call_key()
+        elif key == "call_response":  # a new submitted response of FJI to it
+            self[key] = self.env.call_response()
         elif key == "notification_id":  # a new notification of another reviewer
             self[key] = self.env.notification_id()
         elif key == "email":  # an address no account has
