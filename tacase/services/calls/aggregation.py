@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -26,6 +26,7 @@ LISTED_TYPES = ("text", "long_text", "date", "table")
 # Texts listed per question; the count of all answers is given beside them.
 LISTED_LIMIT = 50
 HISTOGRAM_BINS = 6
+CENT = Decimal("0.01")
 YES_NO = ("yes", "no")
 
 
@@ -122,9 +123,10 @@ def _histogram(values: list[tuple[Decimal, int]]) -> list[dict]:
     bins = [0] * HISTOGRAM_BINS
     for value, times in values:
         bins[min(int((value - low) / width), HISTOGRAM_BINS - 1)] += times
-    return [{"from": _decimal_text(low + width * i), "to": _decimal_text(high if i == HISTOGRAM_BINS - 1
-                                                                           else low + width * (i + 1)),
-             "count": n} for i, n in enumerate(bins)]
+    # The edges as a reader takes them in: two decimals at most (the counts use the exact ones).
+    edges = [low] + [(low + width * i).quantize(CENT) for i in range(1, HISTOGRAM_BINS)] + [high]
+    return [{"from": _decimal_text(edges[i]), "to": _decimal_text(edges[i + 1]), "count": n}
+            for i, n in enumerate(bins)]
 
 
 def _number_summary(values: list[tuple[Decimal, int]]) -> dict[str, Any]:
@@ -135,7 +137,7 @@ def _number_summary(values: list[tuple[Decimal, int]]) -> dict[str, Any]:
     total = sum((v * t for v, t in values), Decimal(0))
     return {"count": count, "sum": _decimal_text(total), "min": _decimal_text(values[0][0]),
             "max": _decimal_text(values[-1][0]), "median": _decimal_text(_median(values, count)),
-            "mean": _decimal_text((total / count).quantize(Decimal("0.01"))),
+            "mean": _decimal_text((total / count).quantize(CENT, rounding=ROUND_HALF_UP)),
             "distribution": _histogram(values)}
 
 
