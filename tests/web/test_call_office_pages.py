@@ -82,6 +82,12 @@ def test_followup_by_state_and_region_and_reminders(reviewer, app, world):
     assert bogus.status_code == 303
     assert "Choose States of the list" in text_of(reviewer.get(bogus.headers["Location"]))
     assert reviewer.post(f"/calls/{seed.KEY}/reminders", data={"states": ["PER"]}).status_code == 400
+    page = text_of(reviewer.get(f"/calls/{seed.KEY}/followup"))
+    assert 'name="shown" value="FRA"' in page and 'name="shown" value="FJI"' not in page
+    everyone = reviewer.post(f"/calls/{seed.KEY}/reminders", data={
+        "csrf_token": csrf_token(reviewer, f"/calls/{seed.KEY}/followup"), "form_token": "fresh-token-3",
+        "everyone": "1", "shown": ["PER", "FRA"], "states": ["KEN"]})
+    assert "Reminders sent to 2 States" in text_of(reviewer.get(everyone.headers["Location"]))
 
 
 def test_results_show_charts_with_tables_and_texts_escaped(reviewer, world):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -115,18 +115,28 @@ def _median(values: list[tuple[Decimal, int]], count: int) -> Decimal:
     return (nth(count // 2 - 1) + nth(count // 2)) / 2
 
 
+def _nice_width(raw: Decimal) -> Decimal:
+    """The smallest of 1, 2, 2.5 and 5 times a power of ten at least `raw`: edges a reader takes in."""
+    power = Decimal(10) ** (raw.adjusted())
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power
+
+
 def _histogram(values: list[tuple[Decimal, int]]) -> list[dict]:
+    """About HISTOGRAM_BINS bins of one round width, each from its lower edge up to (not including) the
+    next; every answer falls in one."""
     low, high = values[0][0], values[-1][0]
     if low == high:
         return [{"from": _decimal_text(low), "to": _decimal_text(high), "count": sum(t for _, t in values)}]
-    width = (high - low) / HISTOGRAM_BINS
-    bins = [0] * HISTOGRAM_BINS
+    width = _nice_width((high - low) / HISTOGRAM_BINS)
+    start = (low / width).to_integral_value(rounding=ROUND_FLOOR) * width
+    bins = [0] * (int((high - start) / width) + 1)
     for value, times in values:
-        bins[min(int((value - low) / width), HISTOGRAM_BINS - 1)] += times
-    # The edges as a reader takes them in: two decimals at most (the counts use the exact ones).
-    edges = [low] + [(low + width * i).quantize(CENT) for i in range(1, HISTOGRAM_BINS)] + [high]
-    return [{"from": _decimal_text(edges[i]), "to": _decimal_text(edges[i + 1]), "count": n}
-            for i, n in enumerate(bins)]
+        bins[int((value - start) / width)] += times
+    return [{"from": _decimal_text(start + width * i), "to": _decimal_text(start + width * (i + 1)),
+             "count": n} for i, n in enumerate(bins)]
 
 
 def _number_summary(values: list[tuple[Decimal, int]]) -> dict[str, Any]:

@@ -138,7 +138,8 @@ def call_remind(key: str) -> Any:
         return error_page(_("The form could not be sent"), _(
             "The form had expired or did not come from this site. Go back, reload the page and "
             "send it again."), 400)
-    states = [s.strip().upper() for s in request.form.getlist("states") if s.strip()]
+    chosen = request.form.getlist("shown" if request.form.get("everyone") else "states")
+    states = [s.strip().upper() for s in chosen if s.strip()]
     states = states[:followup.MAX_REMINDED + 1]
     back = url_for("web.call_followup", key=key)
     if not states:
@@ -173,8 +174,9 @@ def _number(value: Any) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
-def _chart(title: str, labels: list[str], counts: list[int], y_title: str) -> str:
-    svg = charts.bars(title, y_title, labels, [(_("Responses"), counts)], empty=_("No answers yet"))
+def _chart(title: str, labels: list[str], counts: list[int], *, rotate: bool = False) -> str:
+    # Inside the page: one request for the page however many questions it charts.
+    svg = charts.count_bars(title, _("Responses"), labels, counts, empty=_("No answers yet"), rotate=rotate)
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
@@ -183,14 +185,14 @@ def _present(item: dict[str, Any], total: int) -> dict[str, Any]:
     shown = dict(item)
     if "options" in item:
         shown["chart"] = _chart(item["label"], [o["label"] for o in item["options"]],
-                                [o["count"] for o in item["options"]], _("Responses"))
+                                [o["count"] for o in item["options"]])
         shown["table"] = [{"name": o["label"], "cells": [_number(o["count"]), format_percent(o["share"])]}
                           for o in item["options"]]
     if item["type"] == "number":
         bins = item.get("distribution") or []
         labels = [f"{_number(b['from'])} - {_number(b['to'])}" for b in bins]
         counts = [b["count"] for b in bins]
-        shown["chart"] = _chart(item["label"], labels, counts, _("Responses")) if bins else None
+        shown["chart"] = _chart(item["label"], labels, counts, rotate=True) if bins else None
         shown["table"] = [{"name": label, "cells": [_number(b["count"])]} for label, b in zip(labels, bins,
                                                                                              strict=True)]
         shown["figures"] = [(_("Answers"), _number(item["count"])), (_("Sum"), _number(item["sum"])),
