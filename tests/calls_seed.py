@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -118,7 +119,7 @@ def attach_document(session: Session, call: Call, response: CallResponse, now: d
                     name: str = "report.pdf") -> CallDocument:
     doc = CallDocument(call_id=call.id, response_id=response.id, question="report", filename=name,
                        content_type="application/pdf", size=1234, sha256="0" * 64,
-                       stored_name=f"stored-{response.id}-{name}", created_at=now)
+                       stored_name=secrets.token_hex(24), created_at=now)
     session.add(doc)
     session.flush()
     return doc

@@ -1,7 +1,8 @@
 """Authorization matrix entries for the office's side of the calls for input (see
 test_authorization_matrix): the office runs a call (follow-up, reminders, reopening), the office and
 the Board read its results and files; States see none of it. "{call}" is a call to FJI and WSM with a
-submitted response of FJI; "{call_response}" a submitted response of its own, for a reopening."""
+submitted response of FJI; "{call_response}" a submitted response of its own, for a reopening;
+"{call_document}" a file answered by a response ("{call_document_response}") of its own."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ ENTRIES: dict[tuple[str, str], Check] = {
     (f"{CALL}/responses", "GET"): req(READER_PAGE, key="{call}"),
     (f"{CALL}/responses/<int:response_id>", "GET"): req(READER_PAGE, key="{call}",
                                                         response_id="{call_response}"),
+    (f"{CALL}/responses/<int:response_id>/documents/<int:document_id>", "GET"): req(
+        READER_PAGE, key="{call}", response_id="{call_document_response}", document_id="{call_document}"),
     (f"{CALL}/responses/<int:response_id>/reopen", "POST"): req(OFFICE_FORM, key="{call}",
                                                                 response_id="{call_response}"),
     (f"{API_CALL}/followup", "GET"): req(OFFICE_API, key="{call}"),

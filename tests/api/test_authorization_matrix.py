@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tacase.db.models import CallResponse
 from tacase.services.calls import registry
 from tacase.services.clock import FixedClock
 from tests import calls_seed
@@ -239,6 +240,21 @@ class Env:
             s.commit()
             return response.id
 
+    def call_document(self) -> tuple[int, int]:
+        """A submitted response of FJI with a file answered to the call's document question."""
+        from tacase.services.calls.uploads import directory_of
+
+        response_id = self.call_response()
+        directory = directory_of(self.app.config["DOCUMENTS_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        with self.world.sessions() as s:
+            response = s.get(CallResponse, response_id)
+            document = calls_seed.attach_document(s, registry.get_call(s, self.call_key()), response,
+                                                  self.world.clock(), name=f"matrix{next(_serial)}.pdf")
+            (directory / document.stored_name).write_bytes(PDF)
+            s.commit()
+            return response_id, document.id
+
     def notification_id(self) -> int:
         """A notification of the target account: the assignment of a new case to it."""
         self.call("PUT", f"{API}/cases/{self.submitted_case()}/assignee", self.accounts["reviewer"],
@@ -267,6 +283,8 @@ class Values(dict):
             self[key] = self.env.call_key()
         elif key == "call_response":  # a new submitted response of FJI to it
             self[key] = self.env.call_response()
+        elif key in ("call_document", "call_document_response"):  # a file of a new response
+            self["call_document_response"], self["call_document"] = self.env.call_document()
         elif key == "notification_id":  # a new notification of another reviewer
             self[key] = self.env.notification_id()
         elif key == "email":  # an address no account has

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tacase.db.models import CallResponse, OutboxMessage
+from tacase.services.calls import registry
 from tests import calls_seed as seed
 from tests.web.conftest import csrf_token, sign_in
 
@@ -156,3 +157,26 @@ def test_a_response_page_and_its_reopening(reviewer, app, world):
     with app.extensions["tacase"]["sessions"]() as s:
         assert s.get(CallResponse, world["first"]).status == "draft"
     assert reviewer.get(f"/calls/{seed.KEY}/responses/999999").status_code == 404
+
+
+def test_the_office_downloads_a_file_answered(reviewer, app, api_clock, world):
+    uploads = pytest.importorskip("tacase.services.calls.uploads")
+    directory = uploads.directory_of(app.config["DOCUMENTS_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    with app.extensions["tacase"]["sessions"]() as s:
+        call = registry.get_call(s, seed.KEY)
+        response = s.get(CallResponse, world["first"])
+        document = seed.attach_document(s, call, response, api_clock(), name="plan d'action.pdf")
+        response.answers = {**response.answers, "report": document.id}
+        (directory / document.stored_name).write_bytes(b"%PDF-1.4 plan")
+        s.commit()
+        document_id = document.id
+    path = f"/calls/{seed.KEY}/responses/{world['first']}/documents/{document_id}"
+    assert f'href="{path}"' in text_of(reviewer.get(f"/calls/{seed.KEY}/responses/{world['first']}"))
+    assert f'href="{path}"' in text_of(reviewer.get(f"/calls/{seed.KEY}/results"))
+    got = reviewer.get(path)
+    assert got.status_code == 200 and got.data == b"%PDF-1.4 plan"
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    other = f"/calls/{seed.KEY}/responses/{world['first'] + 1}/documents/{document_id}"
+    assert reviewer.get(other).status_code == 404

@@ -8,7 +8,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from tacase.reference import LANGUAGES, requesting_state
 from tacase.services.calls import access, aggregation, followup, registry
 from tacase.services.errors import Conflict, NotFound, ValidationFailed
 from tacase.web import charts
+from tacase.web.api.documents import attachment
 from tacase.web.context import actor, clock_fn, db
 from tacase.web.i18n import state_name
 from tacase.web.views import once
@@ -32,6 +33,7 @@ from tacase.web.views.blueprint import bp, error_page
 from tacase.web.views.forms import OnceForm
 
 KEY = "<string(maxlength=64):key>"
+RESPONSE = "<int(max=2147483647):response_id>"
 MAX_REASON = 1000
 
 
@@ -267,7 +269,7 @@ def answer_text(question: Question, value: Any, language: str, documents: dict[i
         return "; ".join(question.option_label(v, language) for v in value)
     if question.type == "document":
         ids = value if isinstance(value, list) else [value]
-        return "; ".join(documents.get(i, str(i)) if isinstance(i, int) else str(i) for i in ids)
+        return [(i, documents[i]) for i in ids if isinstance(i, int) and i in documents]
     if question.type == "number" and question.unit is not None:
         return f"{_number(value)} {question.unit.text(language)}"
     if question.type == "table":
@@ -313,7 +315,29 @@ def _response_page(key: str, response_id: int, form: ReopenForm, problem: str | 
         can_reopen=access.is_office(actor()) and response.status == "submitted"), status
 
 
-@bp.get(f"/calls/{KEY}/responses/<int(max=2147483647):response_id>", endpoint="call_response")
+@bp.get(f"/calls/{KEY}/responses/{RESPONSE}/documents/<int(max=2147483647):document_id>",
+        endpoint="call_response_document")
+def call_response_document(key: str, response_id: int, document_id: int) -> Any:
+    """A file answered to a document question, for the office and the Board: an attachment, never
+    shown in the browser (it was typed by no one here and checked only by its content)."""
+    access.require_results_reader(actor())
+    _call, response = _response(key, response_id)
+    document = db().get(CallDocument, document_id)
+    if document is None or document.response_id != response.id:
+        raise NotFound("there is no such document")
+    # Where the State side stores them: its module owns the folder.
+    from tacase.services.calls.uploads import directory_of
+
+    try:
+        handle = (directory_of(current_app.config["DOCUMENTS_DIR"]) / document.stored_name).open("rb")
+    except OSError as exc:
+        raise NotFound("the file of this document is missing") from exc
+    sent = attachment(document, handle)
+    sent.headers["Cache-Control"] = "no-store"
+    return sent
+
+
+@bp.get(f"/calls/{KEY}/responses/{RESPONSE}", endpoint="call_response")
 def call_response(key: str, response_id: int) -> Any:
     access.require_results_reader(actor())
     form = ReopenForm()
@@ -331,7 +355,7 @@ def _reopen(response_id: int, reason: str) -> Callable[[], str]:
     return work
 
 
-@bp.post(f"/calls/{KEY}/responses/<int(max=2147483647):response_id>/reopen", endpoint="call_response_reopen")
+@bp.post(f"/calls/{KEY}/responses/{RESPONSE}/reopen", endpoint="call_response_reopen")
 def call_response_reopen(key: str, response_id: int) -> Any:
     access.require_office(actor())
     _response(key, response_id)
