@@ -26,6 +26,8 @@ def schedule(config: BaseConfig) -> tuple[Job, ...]:
         Job("daily-digest", "send_digests", "cron",
             {"hour": config.DIGEST_HOUR, "minute": 0, "timezone": config.DUTY_STATION_TIMEZONE},
             "one mail a day for users who asked for a digest"),
+        Job("call-reminders", "send_call_reminders", "interval", {"hours": 1},
+            "remind the States that have not answered a call, at its set days before the closing date"),
         Job("purge-idempotency-keys", "purge_idempotency_keys", "interval", {"hours": 1},
             "forget Idempotency-Keys older than a day"),
         Job("refresh-timeliness", "refresh_timeliness", "interval",

@@ -15,6 +15,7 @@ from tacase.audit import checkpoints, signing, store
 from tacase.audit.chain import START, Verification
 from tacase.services import iati, idempotency, open_data, outbox, public_record, timeliness
 from tacase.services.calls import registry as calls
+from tacase.services.calls import reminders as call_reminders
 from tacase.services.clock import Clock
 from tacase.services.deadline_sweep import SweepReport
 from tacase.services.deadline_sweep import sweep_deadlines as sweep
@@ -86,6 +87,14 @@ def send_digests(ctx: JobContext) -> None:
     with ctx.sessions() as session:
         outbox.send_digests(session, ctx.clock, now=ctx.clock())
         session.commit()
+
+
+def send_call_reminders(ctx: JobContext) -> None:
+    with ctx.sessions() as session:
+        result = call_reminders.send_due_reminders(session, ctx.clock)
+        session.commit()
+    if result["states"]:
+        log.info("call reminders: %s", ", ".join(f"{v} {k}" for k, v in result.items()))
 
 
 def verify_audit(sessions: sessionmaker[Session], clock: Clock, *, full: bool) -> Verification:

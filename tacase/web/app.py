@@ -16,6 +16,7 @@ from tacase.web.api import (
     audit,
     auth,
     calendar,
+    call_results,
     calls,
     cases,
     docs,
@@ -109,7 +110,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     public_api.limit_per_address(app)
     public_data_api.limit_per_address(app)
     for module in (auth, tokens, cases, calls, documents, audit, reference, users, calendar, notifications,
-                   public_api, public_data_api):
+                   call_results, public_api, public_data_api):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)

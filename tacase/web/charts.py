@@ -62,3 +62,19 @@ def lines(title: str, y_title: str, labels: Sequence[str], series: Series, *, em
     for name, values in series:
         chart.add(name, list(values))
     return _svg(chart)
+
+
+def count_bars(title: str, y_title: str, labels: Sequence[str], counts: Sequence[int], *, empty: str,
+               rotate: bool = False) -> bytes:
+    """One bar a label, for counts of answers: whole numbers on the axis (never "0.2 responses");
+    `rotate` slants the labels, for long ones such as the ranges of a distribution."""
+    top = max([*counts, 1])
+    step = max(1, -(-top // 8))  # at most about eight lines across the chart
+    options = _common(title, y_title, empty)
+    options.update(show_legend=False, range=(0, top), y_labels=list(range(0, top + step, step)))
+    if rotate:
+        options.update(x_label_rotation=30, margin_bottom=96)
+    chart = pygal.Bar(**options)
+    chart.x_labels = list(labels)
+    chart.add(y_title, list(counts))
+    return _svg(chart)

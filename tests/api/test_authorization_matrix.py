@@ -24,12 +24,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tacase.db.models import CallResponse
+from tacase.services.calls import registry
 from tacase.services.clock import FixedClock
+from tests import calls_seed
 from tests.api import (
     matrix_account,
     matrix_admin,
     matrix_audit,
     matrix_calls,
+    matrix_calls_office,
     matrix_cases,
     matrix_queue,
     matrix_reports,
@@ -166,7 +170,7 @@ MATRIX: dict[tuple[str, str], Check] = {
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
                  matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES,
-                 matrix_reports.ENTRIES, matrix_calls.ENTRIES):
+                 matrix_reports.ENTRIES, matrix_calls.ENTRIES, matrix_calls_office.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 
@@ -222,6 +226,40 @@ class Env:
     def token_id(self) -> int:
         return self.call("POST", f"{API}/tokens", self.token_owner, {"name": "target"}).get_json()["id"]
 
+    def call_key(self) -> str:
+        """A call to FJI and WSM, made once for the module."""
+        if not hasattr(self, "_call_key"):
+            with self.world.sessions() as s:
+                raw = {**calls_seed.RAW, "audience": [OWN_STATE, OTHER_STATE]}
+                call = calls_seed.make_call(s, self.world.clock(), raw)
+                self._call_key = call.key
+                s.commit()
+        return self._call_key
+
+    def call_response(self) -> int:
+        """A submitted response of FJI to the call, of its own (a reopening changes it)."""
+        key = self.call_key()
+        with self.world.sessions() as s:
+            response = calls_seed.submit(s, registry.get_call(s, key), self.world.clock(), calls_seed.FULL,
+                                         state=OWN_STATE)
+            s.commit()
+            return response.id
+
+    def call_document(self) -> tuple[int, int]:
+        """A submitted response of FJI with a file answered to the call's document question."""
+        from tacase.services.calls.uploads import directory_of
+
+        response_id = self.call_response()
+        directory = directory_of(self.app.config["DOCUMENTS_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        with self.world.sessions() as s:
+            response = s.get(CallResponse, response_id)
+            document = calls_seed.attach_document(s, registry.get_call(s, self.call_key()), response,
+                                                  self.world.clock(), name=f"matrix{next(_serial)}.pdf")
+            (directory / document.stored_name).write_bytes(PDF)
+            s.commit()
+            return response_id, document.id
+
     def notification_id(self) -> int:
         """A notification of the target account: the assignment of a new case to it."""
         self.call("PUT", f"{API}/cases/{self.submitted_case()}/assignee", self.accounts["reviewer"],
@@ -246,6 +284,12 @@ class Values(dict):
             self[key] = getattr(self.env, key)()
         elif key == "token_id":  # a new token of another reviewer
             self[key] = self.env.token_id()
+        elif key == "call":  # a call for input to FJI and WSM
+            self[key] = self.env.call_key()
+        elif key == "call_response":  # a new submitted response of FJI to it
+            self[key] = self.env.call_response()
+        elif key in ("call_document", "call_document_response"):  # a file of a new response
+            self["call_document_response"], self["call_document"] = self.env.call_document()
         elif key == "notification_id":  # a new notification of another reviewer
             self[key] = self.env.notification_id()
         elif key == "email":  # an address no account has

@@ -57,7 +57,8 @@ def test_the_schedule_is_data(runtime):
     assert jobs["daily-digest"].trigger == "cron" and jobs["daily-digest"].every["hour"] == 6
     assert set(jobs) == {"sweep-deadlines", "deliver-mail", "daily-digest", "purge-idempotency-keys",
                          "audit-checkpoint", "audit-verify-full", "refresh-record-counts", "build-open-data",
-                         "build-iati-file", "refresh-timeliness", "audit-sign-checkpoint", "sync-calls"}
+                         "build-iati-file", "refresh-timeliness", "audit-sign-checkpoint", "sync-calls",
+                         "call-reminders"}
     assert all(hasattr(tasks, job.task) for job in jobs.values())
     assert jobs["audit-verify-full"].trigger == "cron"
     assert jobs["audit-sign-checkpoint"].trigger == "cron" and set(jobs["audit-sign-checkpoint"].every) >= {

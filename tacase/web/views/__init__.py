@@ -7,6 +7,7 @@ from tacase.web.views import (  # noqa: F401
     admin_calls,
     admin_iati,
     audit_pages,
+    calls_office,
     calls_state,
     case_documents,
     case_panels,

@@ -92,6 +92,7 @@ def _navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     items.append(("web.queue", _("Cases") if roles & READERS_OF_ALL_CASES else _("All requests")))
     if roles & READERS_OF_ALL_CASES:
         items.append(("web.staff_statistics", _("Processing times")))
+        items.append(("web.office_calls", _("Calls for input")))
     if roles & AUDITORS:
         items += [("web.audit_log", _("Audit log")), ("web.annual_report", _("Annual report")),
                   ("web.hra_report", _("Adviser programme"))]

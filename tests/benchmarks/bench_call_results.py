@@ -1,0 +1,201 @@
+"""What a call's results cost, against a bare grouped count of the same rows, on PostgreSQL.
+
+    .venv/bin/python -m tests.benchmarks.bench_call_results postgresql://.../scratch [--responses N]
+
+Makes a call to every Member and observer State (195) with 50 questions (choices, several choices,
+yes/no, scales, numbers and two texts) and N submitted responses (4,000 by default: about 20 a
+State), inserted in bulk with their counted `call_answers` rows. Then times, as the median of
+several runs:
+  bare     SELECT question, choice, count(*) FROM call_answers WHERE call_id = ? GROUP BY question, choice
+  results  tacase.services.calls.aggregation.results(): every question's counts, shares, number
+           summaries and distributions, the texts listed, the response count
+and prints both and the ratio, then the plan (EXPLAIN) of every statement `results()` sends, to show
+the indexes used. Tables are dropped and recreated: use a scratch database. Absolute times drift on
+shared machines; the ratio is the figure to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import statistics
+import time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, insert, select, text
+
+from tacase.db.base import Base
+from tacase.db.models import CallAnswer, CallResponse
+from tacase.db.session import make_engine, make_session_factory
+from tacase.engine import calls as call_defs
+from tacase.engine.registry import WorkflowRegistry
+from tacase.reference import requesting_states
+from tacase.services.calls import aggregation, registry
+from tacase.services.runtime import Runtime
+from tests.conftest import WORKFLOWS
+
+AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+KEY = "bench-needs"
+BARE = ("SELECT question, choice, count(*) FROM call_answers WHERE call_id = :call "
+        "GROUP BY question, choice")
+
+
+def t(value: str) -> dict[str, str]:
+    return {"en": value, "fr": value, "es": value}
+
+
+def _options(n: int) -> list[dict[str, Any]]:
+    return [{"value": f"o{i}", "label": t(f"Option {i}")} for i in range(n)]
+
+
+def definition(questions: int) -> call_defs.CallDefinition:
+    kinds = (["choice"] * 15 + ["choices"] * 10 + ["yes_no"] * 10 + ["scale"] * 8 + ["number"] * 5
+             + ["text", "long_text"])
+    items = []
+    for i in range(questions):
+        kind = kinds[i % len(kinds)]
+        q: dict[str, Any] = {"key": f"q{i:02d}", "type": kind, "label": t(f"Question {i}")}
+        if kind == "choice":
+            q["options"] = _options(5)
+        elif kind == "choices":
+            q["options"] = _options(6)
+        elif kind == "scale":
+            q.update(min=1, max=5)
+        items.append(q)
+    return call_defs.parse({
+        "key": KEY, "version": 1, "kind": "questionnaire", "title": t("Needs"), "introduction": t("Needs"),
+        "audience": "all", "opens_on": "2026-02-01", "closes_on": "2026-04-30", "late_responses": "accept",
+        "submitted_by": "each", "stakeholders": False, "reminders": [7], "publish_submissions": False,
+        "questions": items}, source="benchmark")
+
+
+def _answer(q: call_defs.Question, rng: random.Random) -> Any:
+    if q.type == "choice":
+        return rng.choice(q.option_values())
+    if q.type == "choices":
+        return sorted(rng.sample(q.option_values(), rng.randint(1, 3)))
+    if q.type == "yes_no":
+        return rng.random() < 0.6
+    if q.type == "scale":
+        return rng.randint(1, 5)
+    if q.type == "number":
+        return str(rng.randint(0, 500) * 100)
+    return f"Answer {rng.randint(0, 10**6)}"
+
+
+def _counted(q: call_defs.Question, value: Any) -> list[tuple[str | None, Decimal | None]]:
+    if q.type == "choice":
+        return [(value, None)]
+    if q.type == "choices":
+        return [(v, None) for v in value]
+    if q.type == "yes_no":
+        return [("yes" if value else "no", None)]
+    if q.type == "scale":
+        return [(str(value), Decimal(value))]
+    if q.type == "number":
+        return [(None, Decimal(value))]
+    return []
+
+
+def seed(url: str, responses: int, questions: int):
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    sessions = make_session_factory(engine, Runtime(workflows=WorkflowRegistry.from_dir(WORKFLOWS)))
+    defn = definition(questions)
+    rng = random.Random(15)
+    states = sorted(requesting_states())
+    with sessions.begin() as s:
+        registry.sync_calls(s, {KEY: defn}, AT, "Europe/Zurich")
+        call_id = registry.get_call(s, KEY).id
+    answers = [{q.key: _answer(q, rng) for q in defn.questions} for _ in range(responses)]
+    with sessions.begin() as s:
+        rows = [{"call_id": call_id, "call_version": 1, "state_code": states[i % len(states)],
+                 "respondent_kind": "ministry",
+                 "respondent_type": rng.choice(("ministry", "local_government")),
+                 "organisation": f"Ministry {i}", "status": "submitted", "answers": a, "late": False,
+                 "submitted_at": AT + dt.timedelta(seconds=i), "reopened_count": 0,
+                 "consent_to_publish": False,
+                 "version": 1, "created_at": AT, "updated_at": AT} for i, a in enumerate(answers)]
+        s.execute(insert(CallResponse), rows)
+        ids = list(s.scalars(select(CallResponse.id).where(CallResponse.call_id == call_id)
+                             .order_by(CallResponse.id)))
+        reference = requesting_states()
+        counted = []
+        for response_id, row in zip(ids, rows, strict=True):
+            region = reference[row["state_code"]].region
+            for q in defn.questions:
+                for choice, number in _counted(q, row["answers"][q.key]):
+                    counted.append({"response_id": response_id, "call_id": call_id, "question": q.key,
+                                    "choice": choice, "number": number, "region": region,
+                                    "respondent_type": row["respondent_type"]})
+        for start in range(0, len(counted), 20000):
+            s.execute(insert(CallAnswer), counted[start:start + 20000])
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    return engine, sessions, call_id, defn, len(counted)
+
+
+def _median_ms(work: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", help="a scratch PostgreSQL database (its tables are dropped)")
+    parser.add_argument("--responses", type=int, default=4000)
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    engine, sessions, call_id, defn, rows = seed(args.url, args.responses, args.questions)
+    print(f"call to {len(requesting_states())} States, {args.questions} questions, {args.responses} "
+          f"responses, {rows} counted answers")
+
+    with sessions() as s:
+        call = registry.get_call(s, KEY)
+        aggregation.results(s, call, defn)  # warm: the first run pays for the caches
+        s.execute(text(BARE), {"call": call_id}).all()
+        bare = _median_ms(lambda: s.execute(text(BARE), {"call": call_id}).all(), args.runs)
+        full = _median_ms(lambda: aggregation.results(s, call, defn), args.runs)
+        region = requesting_states()["FJI"].region
+        filtered = _median_ms(lambda: aggregation.results(s, call, defn, region=region,
+                                                          respondent_type="ministry"), args.runs)
+    print(f"bare grouped count   {bare:8.1f} ms (median of {args.runs})")
+    print(f"results()            {full:8.1f} ms   ratio {full / bare:5.2f}")
+    print(f"results() filtered   {filtered:8.1f} ms   ratio {filtered / bare:5.2f}"
+          f"  (region {region}, ministries)")
+
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        statements.append((statement, parameters))
+
+    with sessions() as s:
+        call = registry.get_call(s, KEY)
+        event.listen(engine, "before_cursor_execute", keep)
+        aggregation.results(s, call, defn)
+        event.remove(engine, "before_cursor_execute", keep)
+        raw = s.connection().connection.driver_connection
+        with raw.cursor() as cursor:
+            print(f"\n{len(statements)} statements from results(), after the bare count:")
+            plans = [(BARE.replace(":call", "%(call)s"), {"call": call_id}), *statements]
+            for statement, parameters in plans:
+                cursor.execute("EXPLAIN " + statement, parameters)
+                print("\n" + " ".join(statement.split())[:200])
+                for (line,) in cursor.fetchall():
+                    print("   ", line)
+    engine.dispose()
+    print(json.dumps({"bare_ms": round(bare, 2), "results_ms": round(full, 2),
+                      "ratio": round(full / bare, 2)}))
+
+
+if __name__ == "__main__":
+    main()
