@@ -16,6 +16,7 @@ from tacase.web.api import (
     audit,
     auth,
     calendar,
+    calls,
     cases,
     docs,
     documents,
@@ -107,7 +108,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
     public_api.limit_per_address(app)
     public_data_api.limit_per_address(app)
-    for module in (auth, tokens, cases, documents, audit, reference, users, calendar, notifications,
+    for module in (auth, tokens, cases, calls, documents, audit, reference, users, calendar, notifications,
                    public_api, public_data_api):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
