@@ -34,16 +34,14 @@ class Page:
 
 
 def _published(session: Session, call: Call, now: dt.datetime) -> CallDefinition | None:
+    # A call for submissions is a public announcement: listed from the start, before it opens.
     definition = registry.definition_of(session, call)
-    if not definition.publish_submissions or call.opens_on > now.date():
-        return None
-    return definition
+    return definition if definition.publish_submissions else None
 
 
 def published_calls(session: Session, now: dt.datetime) -> list[tuple[Call, CallDefinition]]:
-    """The calls whose submissions are published, once opened, the newest first."""
-    calls = session.scalars(select(Call).where(Call.kind == "submissions", Call.opens_on <= now.date())
-                            .order_by(Call.opens_on.desc(), Call.id.desc()))
+    """The calls whose submissions are published, the newest first."""
+    calls = session.scalars(select(Call).order_by(Call.opens_on.desc(), Call.id.desc()))
     found = []
     for call in calls:
         definition = _published(session, call, now)
