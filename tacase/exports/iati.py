@@ -236,45 +236,77 @@ def _text(value: Any) -> str | None:
 
 # --- the rules the IATI validator enforces beyond the schema ------------------------------------
 
-def problems(activity: Activity, today: dt.date) -> list[str]:
+def N_(text: str) -> str:
+    """Marks a reason for translation (babel extracts N_); the page says it in the reader's language."""
+    return text
+
+
+class Reason(str):
+    """A reason in English that keeps its template and values, so that a page can translate it."""
+
+    template: str
+    params: dict[str, str]
+
+    def __new__(cls, template: str, **params: str) -> Reason:
+        made = super().__new__(cls, template % params if params else template)
+        made.template, made.params = template, params
+        return made
+
+    def stored(self) -> dict[str, Any]:
+        return {"template": self.template, "params": self.params}
+
+    @classmethod
+    def from_stored(cls, value: Any) -> Reason:
+        if isinstance(value, dict) and isinstance(value.get("template"), str):
+            return cls(value["template"], **{str(k): str(v) for k, v in (value.get("params") or {}).items()})
+        return cls(str(value).replace("%", "%%"))
+
+
+def problems(activity: Activity, today: dt.date) -> list[Reason]:
     """Why the activity cannot be published, in plain words; empty when it can. (That its
     identifier is unique in the file is the caller's to check: `document_chunks` sees one at a time.)"""
     found = []
     if any(c in activity.identifier for c in FORBIDDEN_IN_IDENTIFIER) or not activity.identifier.strip():
-        found.append("its identifier contains one of / & | ?")
+        found.append(Reason(N_("its identifier contains one of / & | ?")))
     if activity.title is None:
-        found.append("it has no public title")
+        found.append(Reason(N_("it has no public title")))
     if activity.general is None and activity.objectives is None:
-        found.append("it has no public description (activities or objectives)")
+        found.append(Reason(N_("it has no public description (activities or objectives)")))
     if not activity.funder and not activity.implementers:
-        found.append("no participating organisation is public (fund or recipient institutions)")
+        found.append(Reason(N_("no participating organisation is public (fund or recipient institutions)")))
     if activity.status not in STATUSES:
-        found.append(f"its workflow state maps to {activity.status!r}, not an IATI activity status")
+        found.append(Reason(N_("its workflow state maps to %(status)s, not an IATI activity status"),
+                            status=repr(activity.status)))
     if activity.planned_start is None and activity.actual_start is None:
-        found.append("it has no start date (planned or actual)")
+        found.append(Reason(N_("it has no start date (planned or actual)")))
     if activity.planned_start and activity.planned_end and activity.planned_end < activity.planned_start:
-        found.append("its planned end is before its planned start")
+        found.append(Reason(N_("its planned end is before its planned start")))
     if activity.actual_start and activity.actual_end and activity.actual_end < activity.actual_start:
-        found.append("its actual end is before its actual start")
-    for label, day in (("actual start", activity.actual_start), ("actual end", activity.actual_end)):
-        if day is not None and day > today:
-            found.append(f"its {label} ({day.isoformat()}) is in the future")
-    for label, shares in (("recipient countries", activity.countries), ("sectors", activity.sectors)):
-        if shares and sum(p for _, p in shares) != 100:
-            found.append(f"the percentages of its {label} do not add up to 100")
+        found.append(Reason(N_("its actual end is before its actual start")))
+    if activity.actual_start is not None and activity.actual_start > today:
+        found.append(Reason(N_("its actual start (%(day)s) is in the future"),
+                            day=activity.actual_start.isoformat()))
+    if activity.actual_end is not None and activity.actual_end > today:
+        found.append(Reason(N_("its actual end (%(day)s) is in the future"),
+                            day=activity.actual_end.isoformat()))
+    if activity.countries and sum(p for _, p in activity.countries) != 100:
+        found.append(Reason(N_("the percentages of its recipient countries do not add up to 100")))
+    if activity.sectors and sum(p for _, p in activity.sectors) != 100:
+        found.append(Reason(N_("the percentages of its sectors do not add up to 100")))
     if not activity.countries:
-        found.append("its requesting State has no two-letter ISO 3166-1 code (no recipient country)")
+        found.append(Reason(N_("its requesting State has no two-letter ISO 3166-1 code "
+                               "(no recipient country)")))
     for budget in activity.budgets:
         if budget.end < budget.start or budget.end > _year_after(budget.start):
-            found.append(f"its budget from {budget.start.isoformat()} to {budget.end.isoformat()} is not "
-                         "a period of one year at most")
+            found.append(Reason(N_("its budget from %(start)s to %(end)s is not a period of one year "
+                                   "at most"), start=budget.start.isoformat(), end=budget.end.isoformat()))
     values = [b.value for b in activity.budgets] + ([activity.commitment] if activity.commitment else [])
     if any(len(v.currency) != 3 or not v.currency.isalpha() for v in values):
-        found.append("a value has no currency")
+        found.append(Reason(N_("a value has no currency")))
     if activity.commitment is not None and activity.committed_on is None:
-        found.append("its commitment has no date")
+        found.append(Reason(N_("its commitment has no date")))
     if activity.committed_on is not None and activity.committed_on > today:
-        found.append("its commitment is dated in the future")
+        found.append(Reason(N_("its commitment is dated in the future")))
     return found
 
 

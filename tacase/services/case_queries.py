@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, selec
 from sqlalchemy.orm import Session
 
 from tacase.db.models import Case, WorkflowVersion
+from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services.access import OFFICE_READERS
 from tacase.services.actors import Actor
 from tacase.services.errors import ValidationFailed
@@ -84,7 +85,9 @@ def visible_cases(actor: Actor) -> Select:
     query = select(Case)
     if actor.is_system or actor.roles & OFFICE_READERS:
         return query
-    if actor.state_code:
+    # A focal point's own State only: an account a focal point invited to answer a call is bound to
+    # the State too, but sees none of its cases.
+    if actor.state_code and STATE_FOCAL_POINT in actor.roles:
         return query.where(Case.state_code == actor.state_code)
     return query.where(false())
 

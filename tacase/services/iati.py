@@ -42,7 +42,7 @@ LEFT_OUT = "iati_left_out"  # the snapshot of the last build's left-out requests
 @dataclass(frozen=True)
 class LeftOut:
     reference: str
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # each an exports.iati.Reason when made by this build
 
 
 def _statuses(session: Session) -> dict[str, tuple[dict[str, str], frozenset[str]]]:
@@ -82,7 +82,9 @@ def activities(session: Session, publisher: iati.Publisher, now: dt.datetime, le
                                     approval_steps=entries)
         reasons = iati.problems(activity, now.date())
         if activity.identifier in seen:
-            reasons.append(f"another activity of the file has the identifier {activity.identifier}")
+            reasons.append(iati.Reason(
+                iati.N_("another activity of the file has the identifier %(identifier)s"),
+                identifier=activity.identifier))
         if reasons:
             log.warning("IATI file: %s left out: %s", view["reference"], "; ".join(reasons))
             left_out.append(LeftOut(view["reference"], tuple(reasons)))
@@ -116,7 +118,8 @@ def build(session: Session, now: dt.datetime, publisher: iati.Publisher) -> Publ
     row.content = data
     session.add(row)
     snapshots.store(session, LEFT_OUT, {"left_out": [
-        {"reference": item.reference, "reasons": list(item.reasons)} for item in left_out]}, now)
+        {"reference": item.reference, "reasons": [iati.Reason.from_stored(r).stored() for r in item.reasons]}
+        for item in left_out]}, now)
     session.flush()
     return row
 
@@ -147,7 +150,8 @@ def left_out_report(session: Session, actor: Actor) -> tuple[list[LeftOut], dt.d
     row = snapshots.load(session, LEFT_OUT)
     if row is None or "left_out" not in (row.body or {}):
         return [], None
-    return [LeftOut(item["reference"], tuple(item["reasons"])) for item in row.body["left_out"]], row.built_at
+    return [LeftOut(item["reference"], tuple(iati.Reason.from_stored(r) for r in item["reasons"]))
+            for item in row.body["left_out"]], row.built_at
 
 
 def publisher_of(config: Any) -> iati.Publisher:

@@ -33,6 +33,7 @@ from tacase.services.demo import DEMO_PASSWORD, load_demo
 from tacase.web import create_app
 from tacase.web.api.examples import EXAMPLES_FILE, recorded
 from tests.conftest import complete_fields
+from tests.integration.call_fixtures import COMPLETE, make_call
 
 ROOT = Path(__file__).resolve().parents[2]
 COPY = Path(__file__).with_name("openapi.json")
@@ -159,6 +160,21 @@ def record(app: Flask) -> dict[str, dict[str, Any]]:
                        json_body={"day": "2026-12-30", "reason": "Building works"}).get_json()
     rec.call("listClosures", admin, "GET", "/calendar/closures")
     rec.call("removeClosure", admin, "DELETE", f"/calendar/closures/{closure['id']}", expect=204)
+
+    # A call for input: the focal point answers it and passes it on to a ministry.
+    with app.extensions["tacase"]["sessions"]() as s:
+        make_call(s, FixedClock(AT), key="needs-2026", audience=["FJI"])
+        s.commit()
+    rec.call("listCalls", state, "GET", "/calls")
+    rec.call("getCall", state, "GET", "/calls/needs-2026")
+    etag = rec.call("getCallResponse", state, "GET", "/calls/needs-2026/response").headers["ETag"]
+    rec.call("saveCallResponse", state, "PUT", "/calls/needs-2026/response", headers={"If-Match": etag},
+             json_body={"answers": COMPLETE})
+    rec.call("submitCallResponse", state, "POST", "/calls/needs-2026/response/submit",
+             json_body={"consent_to_publish": False})
+    rec.call("inviteToCall", state, "POST", "/calls/needs-2026/invitations", expect=201, json_body={
+        "email": "planning@health.gov.fj", "ministry": "Ministry of Health", "respondent_type": "ministry"})
+    rec.call("listCallInvitations", state, "GET", "/calls/needs-2026/invitations")
 
     notifications = rec.call("listNotifications", state, "GET", "/notifications").get_json()
     for first in notifications["items"][:1]:

@@ -29,6 +29,7 @@ from tests.api import (
     matrix_account,
     matrix_admin,
     matrix_audit,
+    matrix_calls,
     matrix_cases,
     matrix_queue,
     matrix_reports,
@@ -36,6 +37,7 @@ from tests.api import (
 )
 from tests.api.conftest import PASSWORD, Account, World, complete_fields, make_app, world_on
 from tests.api.matrix_common import PRINCIPALS, Check, req
+from tests.integration.call_fixtures import make_call
 
 OWN_STATE, OTHER_STATE = "FJI", "WSM"
 FOCAL = "state_focal_point"
@@ -164,7 +166,7 @@ MATRIX: dict[tuple[str, str], Check] = {
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
                  matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES,
-                 matrix_reports.ENTRIES):
+                 matrix_reports.ENTRIES, matrix_calls.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 
@@ -185,6 +187,9 @@ class Env:
         self.token_owner = world.account("reviewer")  # owns the tokens others try to revoke
         self.target = world.account("reviewer")  # the account the /users checks act on
         self.case = self.submitted_case()
+        with world.sessions() as s:  # a call to the "own" State alone
+            make_call(s, world.clock, key="matrix-call", audience=[OWN_STATE])
+            s.commit()
         self.document_id = self.app.test_client().post(
             f"{API}/cases/{self.case}/documents", data={"file": (io.BytesIO(PDF), "matrix.pdf")},
             headers=self.accounts["own"].auth).get_json()["id"]

@@ -86,6 +86,9 @@ def _navigation(roles: frozenset[str]) -> list[tuple[str, str]]:
     items = []
     if STATE_FOCAL_POINT in roles:  # the office's home is the work queue itself
         items += [("web.home", _("Home")), ("web.new_request_types", _("New request"))]
+    if not roles:  # a colleague invited to answer a call: nothing else is open to it
+        limited = [("web.my_calls", _("Calls for input")), ("web.account", _("Account"))]
+        return [(e, label) for e, label in limited if e in current_app.view_functions]
     items.append(("web.queue", _("Cases") if roles & READERS_OF_ALL_CASES else _("All requests")))
     if roles & READERS_OF_ALL_CASES:
         items.append(("web.staff_statistics", _("Processing times")))

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 
 from tacase.reference import requesting_state
 from tacase.services import case_queries, cases
+from tacase.services.calls import registry
 from tacase.services.deadline_sweep import step_events
 from tacase.web.api.common import case_summary
 from tacase.web.auth import public, sign_out_current
 from tacase.web.auth import sign_in as attempt_sign_in
 from tacase.web.context import actor, clock, db
 from tacase.web.errors import ApiError
-from tacase.web.views import resume
+from tacase.web.views import calls_state, resume
 from tacase.web.views.blueprint import bp, safe_next
 from tacase.web.views.forms import SignInForm, SignOutForm, showing_form
 
@@ -89,6 +90,8 @@ def sign_out() -> Any:
 @bp.get("/")
 def home() -> Any:
     viewer, now = actor(), clock()
+    if not viewer.roles and viewer.state_code:
+        return redirect(url_for("web.my_calls"))  # a colleague invited to answer a call, and only that
     if not viewer.is_state_user:
         return redirect(url_for("web.queue"))  # the office and the Board start at the work queue
     page = case_queries.list_cases(db(), viewer, case_queries.CaseFilter(), now,
@@ -100,4 +103,5 @@ def home() -> Any:
         rows.append({**case_summary(c, definition, viewer, now, events.get(c.id)),
                      "is_draft": c.status == definition.initial})
     state = requesting_state(viewer.state_code or "")
-    return render_template("web/dashboard.html", rows=rows, total=page.total, state=state)
+    calls = calls_state.open_call_rows(registry.open_calls_for_state(db(), viewer.state_code or "", now))
+    return render_template("web/dashboard.html", rows=rows, total=page.total, state=state, calls=calls)
