@@ -6,6 +6,7 @@ from tacase.web.views import (  # noqa: F401
     admin,
     admin_iati,
     audit_pages,
+    calls_public,
     calls_state,
     case_documents,
     case_panels,
