@@ -31,6 +31,7 @@ RAW = {
          "options": [{"value": "high", "label": _l("High")}, {"value": "low", "label": _l("Low")}]},
         {"key": "score", "type": "scale", "label": _l("Capacity"), "min": 1, "max": 5},
         {"key": "notes", "type": "long_text", "label": _l("Notes")},
+        {"key": "plan_file", "type": "document", "label": _l("The plan, if there is one")},
     ],
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +19,16 @@ from tacase.db.models import (
 )
 from tacase.services import audit_log
 from tacase.services.actors import Actor
-from tacase.services.calls import invitations, responses
-from tacase.services.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from tacase.services.calls import invitations, responses, uploads
+from tacase.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    TooLarge,
+    UnsupportedType,
+    ValidationFailed,
+)
 from tests.integration.call_fixtures import COMPLETE, make_call
 
 BASE = "https://tacase.example.org"
@@ -215,3 +224,33 @@ def test_office_reopens_keeping_the_submitted_version(session, clock, make, call
     assert "call.response_reopened" in _actions(session)
     assert session.scalar(select(User).where(User.id == focal.id)) is not None
     assert session.scalar(select(CallResponse).where(CallResponse.id == submitted.id)).version > 1
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def test_document_answers_are_checked_files_of_ones_own_response(session, clock, make, call, tmp_path):
+    focal, other = make.focal("FJI"), make.focal("KEN")
+
+    def upload(who, question="plan_file", content=PDF):
+        return uploads.upload(session, who, clock, "test-needs", question, filename="../plan.html",
+                              stream=io.BytesIO(content), directory=tmp_path, max_bytes=10_000)
+
+    with pytest.raises(ValidationFailed):
+        upload(focal, question="notes")
+    with pytest.raises(UnsupportedType):
+        upload(focal, content=b"<script>")
+    with pytest.raises(TooLarge):
+        upload(focal, content=PDF + b"x" * 20_000)
+    document = upload(focal)
+    assert document.filename == "plan.html.pdf" and (tmp_path / document.stored_name).exists()
+    saved = responses.save_draft(session, focal, clock, "test-needs", {"plan_file": str(document.id)})
+    assert saved.answers["plan_file"] == document.id
+    with pytest.raises(ValidationFailed) as exc:
+        responses.save_draft(session, other, clock, "test-needs", {"plan_file": document.id})
+    assert set(exc.value.errors) == {"plan_file"}
+    assert uploads.readable_document(session, focal, document.id) is document
+    assert uploads.readable_document(session, make.user("board"), document.id) is document
+    with pytest.raises(NotFound):
+        uploads.readable_document(session, other, document.id)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [document.stored_name]

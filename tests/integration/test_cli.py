@@ -210,7 +210,7 @@ def test_demo_answers_the_calls_once_with_every_kind_of_answer(cli, fresh_db, tm
     assert all(r.status == "submitted" and r.consent_to_publish for r in stakeholders)
     assert {"has_action_plan", "priority_areas", "main_obstacle", "data_capacity",
             "training_budget"} <= counted
-    assert documents >= 3 and len(list((tmp_path / "documents").iterdir())) == documents
+    assert documents >= 3 and len(list((tmp_path / "documents" / "calls").iterdir())) == documents
     calls, responses = count(fresh_db, CallResponse), count(fresh_db, AuditEvent)
     again = cli("demo")
     assert "nothing added" in again.output

@@ -3,6 +3,7 @@ invitations and accepting one, and who may open what."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -146,3 +147,21 @@ def test_who_may_open_the_pages(call_app, seeded, client, app):
     assert client.get("/calls/test-elsewhere/state").status_code == 404
     assert client.get("/calls/test-elsewhere/respond").status_code == 404
     assert client.get("/calls/no-such/state").status_code == 404
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def test_a_document_answer_is_uploaded_with_the_form(call_app, seeded, client):
+    sign_in(client, seeded.fiji)
+    fields = hidden(_answer_form(client), "/calls/test-needs/respond")
+    refused = client.post("/calls/test-needs/respond", content_type="multipart/form-data", data={
+        **fields, "q-notes": "with a file", "action": "save",
+        "q-plan_file": (io.BytesIO(b"<html>not a document</html>"), "plan.pdf")})
+    assert refused.status_code == 422 and "Choose a PDF" in refused.get_data(as_text=True)
+    saved = client.post("/calls/test-needs/respond", content_type="multipart/form-data", data={
+        **fields, "q-notes": "with a file", "action": "check",
+        "q-plan_file": (io.BytesIO(PDF), "national plan.pdf")})
+    assert saved.status_code == 303
+    assert "national plan.pdf" in client.get("/calls/test-needs/check").get_data(as_text=True)
+    assert "national plan.pdf" in _answer_form(client)

@@ -58,7 +58,7 @@ def test_a_stakeholder_asks_for_the_link_answers_and_sends_with_consent(sub_app,
     assert form_page.status_code == 200 and form_page.headers["Cache-Control"] == "no-store"
     assert form_page.headers["Referrer-Policy"] == "no-referrer"
     html = form_page.get_data(as_text=True)
-    assert "Rights Watch Fiji" in html and "Upload the file" in html
+    assert "Rights Watch Fiji" in html and 'type="file"' in html
     fields = hidden(html, f"/calls/contributions/{token}")
     wrong = client.post(f"/calls/contributions/{token}", data={**fields, "q-score": "9", "action": "save"})
     assert wrong.status_code == 422 and 'href="#q-score"' in wrong.get_data(as_text=True)
@@ -66,10 +66,10 @@ def test_a_stakeholder_asks_for_the_link_answers_and_sends_with_consent(sub_app,
         "csrf_token": fields["csrf_token"], "question": "paper", "file": (io.BytesIO(b"MZ"), "x.pdf")},
         content_type="multipart/form-data")
     assert upload.status_code == 422 and "PDF" in upload.get_data(as_text=True)
-    upload = client.post(f"/calls/contributions/{token}/documents", data={
-        "csrf_token": fields["csrf_token"], "question": "paper", "file": (io.BytesIO(PDF), "ours.pdf")},
+    upload = client.post(f"/calls/contributions/{token}", data={
+        **fields, "action": "save", "q-paper": (io.BytesIO(PDF), "ours.pdf")},
         content_type="multipart/form-data")
-    assert upload.status_code == 303
+    assert upload.status_code == 200
     html = client.get(f"/calls/contributions/{token}").get_data(as_text=True)
     assert "Uploaded: ours.pdf" in html
     fields = hidden(html, f"/calls/contributions/{token}")

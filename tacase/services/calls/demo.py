@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tacase.db.models import Call, CallResponse, User
 from tacase.engine.calls import CallDefinition, Question
 from tacase.services.actors import Actor
-from tacase.services.calls import invitations, registry, responses, stakeholders
+from tacase.services.calls import invitations, registry, responses, stakeholders, uploads
 from tacase.services.clock import Clock, FixedClock
 from tacase.services.runtime import runtime_of
 
@@ -151,7 +151,7 @@ def load_demo_calls(session: Session, clock: Clock, focal: dict[str, Actor], pas
     registry.load_and_sync(session, questionnaires_dir or SHIPPED_DIR, now, runtime_of(session).timezone)
     if session.scalar(select(User.id).where(User.email == DEMO_CALL_USERS[0][1])) is not None:
         return {"responses": 0}
-    folder = Path(documents_dir) if documents_dir is not None else None
+    folder = uploads.directory_of(documents_dir) if documents_dir is not None else None
     draw = random.Random(15)
     count = 0
     keys = set(session.scalars(select(Call.key)))

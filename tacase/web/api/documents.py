@@ -24,7 +24,7 @@ blp = Blueprint("documents", __name__, url_prefix=f"{API_PREFIX}/cases",
                 description="Documents attached to cases")
 
 # The API's upload and the case page's upload form.
-UPLOAD_ENDPOINTS = frozenset({"documents.upload_document", "web.case_upload"})
+UPLOAD_ENDPOINTS = frozenset({"documents.upload_document", "web.case_upload", "web.call_answer"})
 # Room for the multipart boundaries and part headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 

@@ -16,6 +16,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
+from sqlalchemy import select
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -24,7 +25,7 @@ from tacase.db.models import CallDocument, CallResponse
 from tacase.engine.call_answers import clean_answers
 from tacase.engine.calls import CallDefinition
 from tacase.reference import all_states
-from tacase.services.calls import public_submissions, stakeholders
+from tacase.services.calls import public_submissions, stakeholders, uploads
 from tacase.services.errors import (
     Conflict,
     NotFound,
@@ -50,7 +51,6 @@ STAKEHOLDER_TYPE_LABELS = {
     "other": _l("Other organization"),
 }
 PER_PAGE = 20
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _language() -> str:
@@ -187,14 +187,15 @@ def _form_page(token: str, call: Any, definition: CallDefinition, response: Call
                status: int = 200) -> Response:
     form = OnceForm(formdata=None)
     return _private((render_template(
-        "web/call_contribution.html", call=call, definition=definition, response=response, values=values,
+        "web/call_answer.html", call=call, definition=definition, response=response, values=values,
         errors=errors, problem=problem, form=form, language=_language(), token=token,
         late_notice=_late_notice(call, definition), hints={q.key: _condition_hint(definition, q, _language())
                                                  for q in definition.questions},
         error_list=[(k, m) for k, messages in errors.items() for m in messages],
         answer_url=url_for("web.call_contribution", token=token),
         back_url=url_for("web.call_contribute", key=call.key),
-        uploaded=_uploaded(response, definition)), status))
+        documents={d.id: d.filename for d in db().scalars(
+            select(CallDocument).where(CallDocument.response_id == response.id))}), status))
 
 
 @bp.route("/calls/contributions/<string(maxlength=100):token>", methods=["GET", "POST"])
@@ -214,18 +215,22 @@ def call_contribution(token: str) -> Any:
     if not OnceForm().validate():
         return (jsonify({"saved": False}), 400) if autosave else bad_form_page()
     raw = _read_answers(definition, request.form)
+    stored, upload_errors = _receive_uploads(token, definition, raw)
     try:
+        if upload_errors:
+            raise ValidationFailed(upload_errors)
         saved = stakeholders.save_draft(db(), clock_fn(), token, raw,
                                         expected_version=whole_number(request.form.get("version")),
                                         language=_language(), gettext=_)
         commit()
     except ValidationFailed as exc:
-        db().rollback()
+        _discard(stored)
         if autosave:
             return jsonify({"saved": False, "errors": exc.errors}), 422
-        return _form_page(token, call, definition, response, raw, exc.errors, None, 422)
+        fresh, _c, _d = _open(token)
+        return _form_page(token, call, definition, fresh, raw, exc.errors, None, 422)
     except (StaleVersion, Conflict):
-        db().rollback()
+        _discard(stored)
         if autosave:
             return jsonify({"saved": False}), 409
         fresh, _c, _d = _open(token)
@@ -251,7 +256,7 @@ def call_contribution_upload(token: str) -> Any:
         return bad_form_page()
     question = request.form.get("question", "")
     upload = request.files.get("file")
-    directory = Path(current_app.config["DOCUMENTS_DIR"])
+    directory = _upload_directory()
     problem: str | None = None
     stored: CallDocument | None = None
     try:
@@ -259,8 +264,7 @@ def call_contribution_upload(token: str) -> Any:
             raise ValidationFailed({question: [_("Choose a file to upload.")]})
         stored = stakeholders.upload_document(
             db(), clock_fn(), token, question, filename=upload.filename, stream=upload.stream,
-            directory=directory, max_bytes=min(MAX_UPLOAD, current_app.config.get("MAX_CONTENT_LENGTH")
-                                               or MAX_UPLOAD), gettext=_)
+            directory=directory, max_bytes=current_app.config["MAX_UPLOAD_BYTES"], gettext=_)
         stakeholders.save_draft(db(), clock_fn(), token, {question: stored.id}, language=_language(),
                                 gettext=_)
         commit()
@@ -284,6 +288,42 @@ def call_contribution_upload(token: str) -> Any:
         return _form_page(token, call, definition, fresh, _shown_values(definition, fresh.answers),
                           {key: [problem]}, None, 422)
     return redirect(url_for("web.call_contribution", token=token) + f"#q-{question}", 303)
+
+
+def _upload_directory() -> Path:
+    return uploads.directory_of(current_app.config["DOCUMENTS_DIR"])
+
+
+def _discard(stored: list[CallDocument]) -> None:
+    """Files whose rows were not committed are not kept either."""
+    db().rollback()
+    for document in stored:
+        uploads.discard(_upload_directory(), document)
+
+
+def _receive_uploads(token: str, definition: CallDefinition,
+                     raw: dict[str, Any]) -> tuple[list[CallDocument], dict[str, list[str]]]:
+    """The files chosen in the answer form, stored; each one's id becomes its answer."""
+    stored: list[CallDocument] = []
+    errors: dict[str, list[str]] = {}
+    for q in definition.questions:
+        chosen = request.files.get(f"q-{q.key}") if q.type == "document" else None
+        if chosen is None or not chosen.filename:
+            continue
+        try:
+            document = stakeholders.upload_document(
+                db(), clock_fn(), token, q.key, filename=chosen.filename, stream=chosen.stream,
+                directory=_upload_directory(), max_bytes=current_app.config["MAX_UPLOAD_BYTES"], gettext=_)
+        except (UnsupportedType, UnsafeDocument):
+            errors[q.key] = [_("Choose a PDF, DOCX, XLSX, ODT, PNG or JPEG file.")]
+        except TooLarge:
+            errors[q.key] = [_("The file is too large.")]
+        except ValidationFailed as exc:
+            errors[q.key] = [m for messages in exc.errors.values() for m in messages]
+        else:
+            stored.append(document)
+            raw[q.key] = document.id
+    return stored, errors
 
 
 @bp.get("/calls/contributions/<string(maxlength=100):token>/check")
@@ -391,7 +431,7 @@ def public_call_document(key: str, document_id: int) -> Any:
     if request.if_none_match.contains(document.sha256):
         response = Response(status=304)
     else:
-        path = Path(current_app.config["DOCUMENTS_DIR"]) / document.stored_name
+        path = _upload_directory() / document.stored_name
         if not path.is_file():
             abort(404)
         response = attachment(document, path.open("rb"))

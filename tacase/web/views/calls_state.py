@@ -7,22 +7,32 @@ other (see resume.py). Without script every question shows, its condition said i
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tacase.db.models import Call, CallResponse
+from tacase.db.models import Call, CallDocument, CallResponse
 from tacase.engine.call_answers import clean_answers, is_blank
 from tacase.engine.calls import CallDefinition, Question
-from tacase.services.calls import access, invitations, present, registry, responses
-from tacase.services.errors import Conflict, Forbidden, NotFound, StaleVersion, ValidationFailed
+from tacase.services.calls import access, invitations, present, registry, responses, uploads
+from tacase.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    TooLarge,
+    UnsupportedType,
+    ValidationFailed,
+)
 from tacase.services.runtime import runtime_of
 from tacase.web.auth import public
 from tacase.web.auth import sign_in as attempt_sign_in
@@ -189,6 +199,8 @@ def _form_page(call: Call, definition: CallDefinition, response: CallResponse, v
         errors=errors, problem=problem, form=form, language=language,
         late_notice=_late_notice(call, definition),
         hints={q.key: _condition_hint(definition, q, language) for q in definition.questions},
+        documents={d.id: d.filename for d in db().scalars(
+            select(CallDocument).where(CallDocument.response_id == response.id))},
         error_list=[(key, message) for key, messages in errors.items() for message in messages],
     ), status
 
@@ -209,31 +221,72 @@ def call_answer(key: str) -> Any:
     raw = _read_answers(definition, request.form)
     version = whole_number(request.form.get("version"))
     autosave = bool(request.headers.get("X-Autosave"))
+    stored, upload_errors = _receive_uploads(key, definition, raw)
     try:
+        if upload_errors:
+            raise ValidationFailed(upload_errors)
         response = responses.save_draft(db(), actor(), clock_fn(), key, raw, expected_version=version,
                                         language=_language(), gettext=_)
         commit()
-    except ValidationFailed as exc:
-        db().rollback()
-        if autosave:
-            return jsonify({"saved": False, "errors": exc.errors}), 422
-        response = responses.my_response(db(), actor(), clock_fn(), key)
-        return _form_page(call, definition, response, raw, exc.errors, None, 422)
-    except (StaleVersion, Conflict) as exc:
-        db().rollback()
-        if autosave:
-            return jsonify({"saved": False}), 409
-        response = responses.my_response(db(), actor(), clock_fn(), key)
-        problem = (_("Your answers were saved from another window or by someone else since this page was "
-                     "opened. Check them below and save again.") if isinstance(exc, StaleVersion)
-                   else _("This response was submitted already; it can no longer be changed."))
-        return _form_page(call, definition, response, raw, {}, problem, 409)
+    except BaseException as exc:
+        for document in stored:  # the rows were not committed: neither are the files kept
+            uploads.discard(_upload_directory(), document)
+        if isinstance(exc, ValidationFailed | StaleVersion | Conflict):
+            return _save_refused(key, call, definition, raw, autosave, exc)
+        raise
     if autosave:
         return jsonify({"saved": True, "version": response.version})
     if request.form.get("action") == CHECK:
         return redirect(url_for("web.call_check", key=key), 303)
     flash(_("Your draft is saved. You can come back to it at any time before the closing date."))
     return redirect(url_for("web.call_state", key=key), 303)
+
+
+def _upload_directory() -> Path:
+    return uploads.directory_of(current_app.config["DOCUMENTS_DIR"])
+
+
+def _receive_uploads(key: str, definition: CallDefinition,
+                     raw: dict[str, Any]) -> tuple[list[CallDocument], dict[str, list[str]]]:
+    """The files chosen for document questions, stored; each one's id becomes its answer."""
+    stored: list[CallDocument] = []
+    errors: dict[str, list[str]] = {}
+    for q in definition.questions:
+        chosen = request.files.get(f"q-{q.key}") if q.type == "document" else None
+        if chosen is None or not chosen.filename:
+            continue
+        try:
+            document = uploads.upload(db(), actor(), clock_fn(), key, q.key, filename=chosen.filename,
+                                      stream=chosen.stream, directory=_upload_directory(),
+                                      max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        except UnsupportedType:
+            errors[q.key] = [_("Choose a PDF, DOCX, XLSX, ODT, PNG or JPEG file.")]
+        except TooLarge:
+            errors[q.key] = [_("The file is too large.")]
+        except ValidationFailed as exc:
+            errors[q.key] = [_(m) for messages in exc.errors.values() for m in messages]
+        else:
+            stored.append(document)
+            raw[q.key] = document.id
+    return stored, errors
+
+
+def _save_refused(key: str, call: Call, definition: CallDefinition, raw: dict[str, Any], autosave: bool,
+                  exc: Exception) -> Any:
+    if isinstance(exc, ValidationFailed):
+        db().rollback()
+        if autosave:
+            return jsonify({"saved": False, "errors": exc.errors}), 422
+        response = responses.my_response(db(), actor(), clock_fn(), key)
+        return _form_page(call, definition, response, raw, exc.errors, None, 422)
+    db().rollback()
+    if autosave:
+        return jsonify({"saved": False}), 409
+    response = responses.my_response(db(), actor(), clock_fn(), key)
+    problem = (_("Your answers were saved from another window or by someone else since this page was "
+                 "opened. Check them below and save again.") if isinstance(exc, StaleVersion)
+               else _("This response was submitted already; it can no longer be changed."))
+    return _form_page(call, definition, response, raw, {}, problem, 409)
 
 
 # --- checking and submitting ---------------------------------------------------------------------
@@ -252,6 +305,8 @@ def _chosen_response(key: str) -> CallResponse:
 
 
 def _answer_rows(definition: CallDefinition, response: CallResponse, language: str) -> list[dict[str, Any]]:
+    files = {d.id: d.filename for d in db().scalars(
+        select(CallDocument).where(CallDocument.response_id == response.id))}
     rows = []
     for q in definition.questions:
         value = response.answers.get(q.key)
@@ -264,6 +319,8 @@ def _answer_rows(definition: CallDefinition, response: CallResponse, language: s
         elif q.type == "table":
             shown = "\n".join("; ".join(f"{c.label.text(language)}: {row.get(c.key, '')}" for c in q.columns)
                               for row in value or [])
+        elif q.type == "document":
+            shown = files.get(value, "") if value is not None else ""
         else:
             shown = "" if value is None else str(value)
         if q.unit is not None and shown:

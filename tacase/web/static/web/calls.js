@@ -31,6 +31,8 @@ if (form) {
   const save = () => {
     const body = new FormData(form);
     body.set("action", "save");
+    // Files go with "Save draft" only, not with every pause in typing.
+    [...body.keys()].forEach((name) => { if (body.get(name) instanceof File) body.delete(name); });
     fetch(form.dataset.autosave, {method: "POST", body, headers: {"X-Autosave": "1"}, credentials: "same-origin"})
       .then((r) => r.ok ? r.json() : Promise.reject(r))
       .then((data) => {
