@@ -52,6 +52,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 @click.option("--print-accounts", is_flag=True, help="List the demo accounts and their password.")
 @click.pass_context
 def demo(click_ctx: click.Context, print_accounts: bool) -> None:
+    from tacase.services.calls.demo import DEMO_CALL_USERS
     from tacase.services.clock import utcnow
     from tacase.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
@@ -61,15 +62,21 @@ def demo(click_ctx: click.Context, print_accounts: bool) -> None:
     if ctx.config.NAME == "production":
         raise click.ClickException("demo data is never loaded in production")
     with ctx.session() as session:
-        result = load_demo(session, utcnow)
+        result = load_demo(session, utcnow, questionnaires_dir=ctx.config.QUESTIONNAIRES_DIR,
+                           documents_dir=ctx.config.DOCUMENTS_DIR)
     if result["loaded"]:
-        click.echo(f"demo data loaded: {result['users']} accounts, {result['cases']} cases")
+        click.echo(f"demo data loaded: {result['users']} accounts, {result['cases']} cases, "
+                   f"{result['call_responses']} responses to calls")
+    elif result["call_responses"]:
+        click.echo(f"demo answers to calls added: {result['call_responses']} responses")
     else:
         click.echo("demo data already present: nothing added")
     if print_accounts:
         click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, roles, state in DEMO_USERS:
             click.echo(f"  {email:<26} {', '.join(roles):<18} {state or '':<4} {name}")
+        for state, email, name, _ministry, _submitted in DEMO_CALL_USERS:
+            click.echo(f"  {email:<26} {'invited to a call':<18} {state:<4} {name}")
         click.echo("staff and Board accounts also need a 6-digit code: `tacase demo totp EMAIL` prints it")
 
 

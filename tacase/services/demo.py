@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -134,10 +135,14 @@ class _Step:
     trigger: str | None = field(compare=False)  # None: open the draft
 
 
-def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
-    """Create the demo users and cases unless they exist; return what was done."""
+def load_demo(session: Session, clock: Clock, *, questionnaires_dir: str | Path | None = None,
+              documents_dir: str | Path | None = None) -> dict[str, Any]:
+    """Create the demo users and cases unless they exist, then the answers to the calls; return what
+    was done."""
     if session.scalar(select(User.id).where(User.email == ADMIN_EMAIL)) is not None:
-        return {"loaded": False, "users": len(DEMO_USERS), "cases": 0}
+        # A database loaded before the calls existed gets their demo answers now.
+        called = _load_calls(session, clock, questionnaires_dir, documents_dir)
+        return {"loaded": False, "users": len(DEMO_USERS), "cases": 0, "call_responses": called}
     now = clock()
     users = {
         email: accounts.create_user(
@@ -192,7 +197,19 @@ def load_demo(session: Session, clock: Clock) -> dict[str, Any]:
             data["rating"] = DEMO_RATINGS[step.case_index % len(DEMO_RATINGS)]
         transitions.fire_transition(session, actor, at, reference, step.trigger, data=data)
     timeliness.refresh(session, now)
-    return {"loaded": True, "users": len(users), "cases": len(references)}
+    called = _load_calls(session, clock, questionnaires_dir, documents_dir)
+    return {"loaded": True, "users": len(users), "cases": len(references), "call_responses": called}
+
+
+def _load_calls(session: Session, clock: Clock, questionnaires_dir: str | Path | None,
+                documents_dir: str | Path | None) -> int:
+    from tacase.services.calls.demo import load_demo_calls  # the calls' demo builds on the users above
+
+    emails = [e for e, _n, roles, _s in DEMO_USERS if "state_focal_point" in roles]
+    focal = {u.state_code: Actor.for_user(u)
+             for u in session.scalars(select(User).where(User.email.in_(emails))) if u.state_code}
+    return load_demo_calls(session, clock, focal, DEMO_PASSWORD, questionnaires_dir=questionnaires_dir,
+                           documents_dir=documents_dir)["responses"]
 
 
 def _history_steps(now: dt.datetime, plan: list[tuple[str, str, str, str, int]]) -> list[_Step]:

@@ -27,6 +27,7 @@ from tacase.web.api import (
     users,
 )
 from tacase.web.api import public as public_api
+from tacase.web.api import public_calls as _public_calls  # noqa: F401  (routes on the public API)
 from tacase.web.api import public_data as public_data_api
 from tacase.web.api import public_statistics as _public_statistics  # noqa: F401  (routes on the public API)
 from tacase.web.api.common import API_PREFIX, document_shared_answers

@@ -194,6 +194,9 @@ def record(app: Flask) -> dict[str, dict[str, Any]]:
     rec.call("getPublicStatistics", state, "GET", "/public/statistics")
     rec.call("getRecordCounts", state, "GET", "/public/counts")
     rec.call("getDataDictionary", state, "GET", "/public/dictionary")
+    rec.call("listPublicCalls", state, "GET", "/public/calls")
+    rec.call("listPublicCallSubmissions", state, "GET", "/public/calls/hra-programme-2027/submissions",
+             query_string={"per_page": 1})
     rec.call("signOut", None, "POST", "/auth/logout", client=browser, headers=csrf, expect=204)
     return rec.examples
 

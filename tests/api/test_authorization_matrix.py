@@ -35,6 +35,7 @@ from tests.api import (
     matrix_calls,
     matrix_calls_office,
     matrix_cases,
+    matrix_public_calls,
     matrix_queue,
     matrix_reports,
     matrix_statistics,
@@ -170,7 +171,8 @@ MATRIX: dict[tuple[str, str], Check] = {
 # The pages' entries, one file per group of pages.
 for _entries in (matrix_cases.ENTRIES, matrix_queue.ENTRIES, matrix_audit.ENTRIES,
                  matrix_admin.ENTRIES, matrix_account.ENTRIES, matrix_statistics.ENTRIES,
-                 matrix_reports.ENTRIES, matrix_calls.ENTRIES, matrix_calls_office.ENTRIES):
+                 matrix_reports.ENTRIES, matrix_calls.ENTRIES, matrix_calls_office.ENTRIES,
+                 matrix_public_calls.ENTRIES):
     assert not set(_entries) & set(MATRIX), "a route with two entries"
     MATRIX.update(_entries)
 

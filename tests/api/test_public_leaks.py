@@ -149,7 +149,7 @@ STAFF_LABELS = ("Screening and review", "Reviewed, awaiting decision", "Approved
 def test_no_public_answer_holds_anything_not_published(client, planted):
     values = {"reference": planted["references"] + ["UPR-2026-9999"], "code": ["FJI", "WSM"],
               "document_id": [str(i) for i in planted["documents"]] + ["999999"],
-              "name": ["stages", "monthly", "nothing"]}
+              "name": ["stages", "monthly", "nothing"], "key": ["no-such-call", "x" * 65]}
     values["fmt"] = ["csv", "json"]  # the downloads' formats
     fetched, served = 0, set()
     for rule in public_rules(client.application):

@@ -184,3 +184,35 @@ def test_calls_sync_records_the_shipped_calls_once(cli, fresh_db, tmp_path, monk
     monkeypatch.setenv("TACASE_QUESTIONNAIRES_DIR", str(broken))
     refused = CliRunner().invoke(main, ["calls", "sync"])
     assert refused.exit_code == 1 and "bad.yaml" in refused.output
+
+
+def test_demo_answers_the_calls_once_with_every_kind_of_answer(cli, fresh_db, tmp_path, monkeypatch):
+    from tacase.db.models import CallAnswer, CallDocument, CallResponse
+
+    monkeypatch.setenv("TACASE_DOCUMENTS_DIR", str(tmp_path / "documents"))
+    first = cli("demo", "--print-accounts")
+    assert first.exit_code == 0, first.output
+    assert "health.ken@example.org" in first.output and "responses to calls" in first.output
+    engine = make_engine(fresh_db)
+    with engine.connect() as conn:
+        rows = conn.execute(select(CallResponse.state_code, CallResponse.respondent_kind,
+                                   CallResponse.respondent_type, CallResponse.status,
+                                   CallResponse.consent_to_publish)).all()
+        counted = set(conn.execute(select(CallAnswer.question)).scalars())
+        documents = conn.execute(select(func.count()).select_from(CallDocument)).scalar_one()
+    engine.dispose()
+    states = {(r.state_code, r.status) for r in rows if r.respondent_kind == "state"}
+    assert states == {("ECU", "submitted"), ("FJI", "submitted"), ("KEN", "submitted"), ("MNG", "draft")}
+    ministries = sorted((r.state_code, r.status) for r in rows if r.respondent_kind == "ministry")
+    assert ministries == [("ECU", "draft"), ("KEN", "draft"), ("KEN", "submitted")]
+    stakeholders = [r for r in rows if r.respondent_kind == "stakeholder"]
+    assert {r.respondent_type for r in stakeholders} == {"nhri", "civil_society", "academia"}
+    assert all(r.status == "submitted" and r.consent_to_publish for r in stakeholders)
+    assert {"has_action_plan", "priority_areas", "main_obstacle", "data_capacity",
+            "training_budget"} <= counted
+    assert documents >= 3 and len(list((tmp_path / "documents" / "calls").iterdir())) == documents
+    calls, responses = count(fresh_db, CallResponse), count(fresh_db, AuditEvent)
+    again = cli("demo")
+    assert "nothing added" in again.output
+    assert (count(fresh_db, CallResponse), count(fresh_db, AuditEvent)) == (calls, responses)
+    assert cli("audit", "verify").exit_code == 0

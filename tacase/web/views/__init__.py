@@ -8,6 +8,7 @@ from tacase.web.views import (  # noqa: F401
     admin_iati,
     audit_pages,
     calls_office,
+    calls_public,
     calls_state,
     case_documents,
     case_panels,
