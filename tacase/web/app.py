@@ -16,6 +16,7 @@ from tacase.web.api import (
     audit,
     auth,
     calendar,
+    call_authoring,
     call_results,
     calls,
     cases,
@@ -110,8 +111,8 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
     public_api.limit_per_address(app)
     public_data_api.limit_per_address(app)
-    for module in (auth, tokens, cases, calls, documents, audit, reference, users, calendar, notifications,
-                   call_results, public_api, public_data_api):
+    for module in (auth, tokens, cases, calls, call_authoring, documents, audit, reference, users, calendar,
+                   notifications, call_results, public_api, public_data_api):
         api.register_blueprint(module.blp)
     register_error_handlers(app)  # again: flask-smorest installed its own, which drops headers
     app.register_blueprint(docs.blp)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from tests.api.matrix_common import Check, req
+from tests.integration.call_fixtures import RAW
 
 API = "/api/v1/calls/<string:key>"
 KEY = {"key": "matrix-call"}
@@ -39,4 +40,14 @@ ENTRIES: dict[tuple[str, str], Check] = {
     ("/calls/invitations/<string:token>", "GET"): req((404,) * 7, token="no-such-token"),
     ("/calls/invitations/<string:token>", "POST"): req((404,) * 7, token="no-such-token"),
     ("/calls/mine", "GET"): req((302, 200, 200, 200, 200, 200, 200)),
+    # Writing calls: administrators only. matrix-call is defined as a file would be: changed there.
+    ("/api/v1/calls", "POST"): req((401, 403, 403, 403, 403, 403, 201),
+                                   body={"definition": {**RAW, "key": "{call_key}"}}),
+    (API, "PUT"): req((401, 403, 403, 403, 403, 403, 409), body={"definition": {**RAW, "key": "matrix-call"}},
+                      **KEY),
+    ("/admin/calls", "GET"): req((302, 403, 403, 403, 403, 403, 200)),
+    ("/admin/calls/new", "GET"): req((302, 403, 403, 403, 403, 403, 200)),
+    ("/admin/calls/new", "POST"): req((302, 403, 403, 403, 403, 403, 400)),
+    ("/admin/calls/<key>/edit", "GET"): req((302, 403, 403, 403, 403, 403, 200), **KEY),
+    ("/admin/calls/<key>/edit", "POST"): req((302, 403, 403, 403, 403, 403, 400), **KEY),
 }

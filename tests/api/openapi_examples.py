@@ -33,7 +33,7 @@ from tacase.services.demo import DEMO_PASSWORD, load_demo
 from tacase.web import create_app
 from tacase.web.api.examples import EXAMPLES_FILE, recorded
 from tests.conftest import complete_fields
-from tests.integration.call_fixtures import COMPLETE, make_call
+from tests.integration.call_fixtures import COMPLETE, RAW, make_call
 
 ROOT = Path(__file__).resolve().parents[2]
 COPY = Path(__file__).with_name("openapi.json")
@@ -163,7 +163,7 @@ def record(app: Flask) -> dict[str, dict[str, Any]]:
 
     # A call for input: the focal point answers it and passes it on to a ministry.
     with app.extensions["tacase"]["sessions"]() as s:
-        make_call(s, FixedClock(AT), key="needs-2026", audience=["FJI"])
+        make_call(s, FixedClock(AT), key="needs-2026", audience=["FJI", "KEN"])
         s.commit()
     rec.call("listCalls", state, "GET", "/calls")
     rec.call("getCall", state, "GET", "/calls/needs-2026")
@@ -175,11 +175,23 @@ def record(app: Flask) -> dict[str, dict[str, Any]]:
                     data={"file": (io.BytesIO(PNG), "plan.png")}).get_json()
     rec.call("saveCallResponse", state, "PUT", "/calls/needs-2026/response", record=False,
              json_body={"answers": {"plan_file": plan["id"]}})
-    rec.call("submitCallResponse", state, "POST", "/calls/needs-2026/response/submit",
-             json_body={"consent_to_publish": False})
+    submitted = rec.call("submitCallResponse", state, "POST", "/calls/needs-2026/response/submit",
+                         json_body={"consent_to_publish": False}).get_json()
     rec.call("inviteToCall", state, "POST", "/calls/needs-2026/invitations", expect=201, json_body={
         "email": "planning@health.gov.fj", "ministry": "Ministry of Health", "respondent_type": "ministry"})
     rec.call("listCallInvitations", state, "GET", "/calls/needs-2026/invitations")
+    # The office follows the call up, reads its results, reminds and reopens; an administrator writes one.
+    reviewer = "reviewer2@example.org"  # the first reviewer's tokens ended with the reset of its MFA
+    rec.call("getCallFollowup", reviewer, "GET", "/calls/needs-2026/followup")
+    rec.call("getCallResults", reviewer, "GET", "/calls/needs-2026/results")
+    rec.call("remindCallStates", reviewer, "POST", "/calls/needs-2026/reminders",
+             json_body={"states": ["KEN"]})
+    rec.call("reopenCallResponse", reviewer, "POST", f"/calls/needs-2026/responses/{submitted['id']}/reopen",
+             json_body={"reason": "The ministry asked to correct its figures."})
+    written = {**RAW, "key": "office-needs-2027", "opens_on": "2027-01-04", "closes_on": "2027-03-31"}
+    rec.call("createCall", admin, "POST", "/calls", expect=201, json_body={"definition": written})
+    rec.call("changeCall", admin, "PUT", "/calls/office-needs-2027",
+             json_body={"definition": {**written, "closes_on": "2027-04-30"}})
 
     notifications = rec.call("listNotifications", state, "GET", "/notifications").get_json()
     for first in notifications["items"][:1]:

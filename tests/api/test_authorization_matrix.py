@@ -294,6 +294,8 @@ class Values(dict):
             self["call_document_response"], self["call_document"] = self.env.call_document()
         elif key == "notification_id":  # a new notification of another reviewer
             self[key] = self.env.notification_id()
+        elif key == "call_key":  # a key no call has
+            self[key] = f"matrix-written-{next(_serial)}"
         elif key == "email":  # an address no account has
             self[key] = f"matrix{next(_serial)}@example.org"
         else:

@@ -84,7 +84,9 @@ def generate(document: dict[str, Any], where: Path) -> tuple[ModuleType, str]:
     """The client package built from `document`, imported, and what the generator said."""
     (where / "openapi.json").write_text(json.dumps(document))
     # No formatting hooks: the client is only imported here, and ruff need not be on PATH.
-    (where / "config.json").write_text(json.dumps({"post_hooks": []}))
+    # The XLSX download is a file like the others (as the README's command says).
+    (where / "config.json").write_text(json.dumps({"post_hooks": [], "content_type_overrides": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream"}}))
     done = subprocess.run(
         [_generator(), "generate", "--path", "openapi.json", "--config", "config.json", "--meta", "none",
          "--output-path", PACKAGE, "--overwrite", "--fail-on-warning"],
