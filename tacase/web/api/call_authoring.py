@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, validate, validates_schema
-from marshmallow import ValidationError as SchemaError
+from marshmallow import Schema
 from marshmallow import fields as ma
 
-from tacase.engine.calls import MAX_CALL_TEXT
 from tacase.services.calls import authoring, present, registry
 from tacase.web.api.calls import KEY, CallDetailSchema, _language
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
@@ -20,15 +18,9 @@ blp = Blueprint("call_authoring", __name__, url_prefix=API_PREFIX,
 
 
 class CallTextSchema(Schema):
-    definition = ma.Dict(metadata={"description": "the call as a mapping, in the format of the call files"})
-    text = ma.String(validate=validate.Length(max=MAX_CALL_TEXT), metadata={
-        "description": "or the call as YAML text, as in a call file"})
-
-    @validates_schema
-    def _one_of_them(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if ("definition" in data) == ("text" in data):
-            raise SchemaError("send the call either as `definition` (a mapping) or as `text` (YAML), "
-                              "not both")
+    definition = ma.Dict(required=True, metadata={
+        "description": "the call as a mapping, in the format of the call files (questionnaires/README.md); "
+                       "its version is the office's to count"})
 
 
 class WrittenCallSchema(CallDetailSchema):
@@ -46,10 +38,10 @@ def _written(call: Any, outcome: str) -> dict[str, Any]:
 @blp.response(201, WrittenCallSchema)
 @errors(blp, 401, 403, 409, 413, 422)
 @blp.doc(operationId="createCall", summary="Write a new call (administrators)", description=(
-    "The call in the format of the call files (see questionnaires/README.md), as a mapping or as YAML "
-    "text. Every problem is listed under `errors.definition`. The version is 1, whatever the text says."))
+    "The call in the format of the call files (see questionnaires/README.md), as a JSON mapping. Every "
+    "problem is listed under `errors.definition`. The version is 1, whatever the mapping says."))
 def create_call(args: dict[str, Any]):
-    call, outcome = authoring.write_call(db(), actor(), clock_fn(), args.get("definition", args.get("text")),
+    call, outcome = authoring.write_call(db(), actor(), clock_fn(), args["definition"],
                                          timezone=runtime().timezone)
     commit()
     return _written(call, outcome)
@@ -63,7 +55,7 @@ def create_call(args: dict[str, Any]):
     "A changed text becomes the call's next version; the responses keep the version they answered. A call "
     "defined by a file is changed in its file (409)."))
 def change_call(args: dict[str, Any], key: str):
-    call, outcome = authoring.write_call(db(), actor(), clock_fn(), args.get("definition", args.get("text")),
+    call, outcome = authoring.write_call(db(), actor(), clock_fn(), args["definition"],
                                          timezone=runtime().timezone, key=key)
     commit()
     return _written(call, outcome)

@@ -12,7 +12,7 @@ from marshmallow import fields as ma
 from tacase.db.call_models import RESPONDENT_TYPES, CallResponse
 from tacase.exports import call_files
 from tacase.services.calls import access, aggregation, followup, registry
-from tacase.services.errors import NotFound, ValidationFailed
+from tacase.services.errors import NotFound
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.fields import NUL_FREE
 from tacase.web.context import actor, clock_fn, commit, db
@@ -28,7 +28,7 @@ class FollowupArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    region = ma.String(validate=validate.Length(max=64),
+    region = ma.String(validate=validate.OneOf(aggregation.regions()),
                        metadata={"description": "a region's name, as listed"})
     status = ma.String(validate=validate.OneOf(followup.STATUSES), metadata={
         "description": "how far the State has come: " + ", ".join(followup.STATUSES)})
@@ -64,7 +64,8 @@ class ResultsArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    region = ma.String(validate=validate.Length(max=64), metadata={"description": "a region's name"})
+    region = ma.String(validate=validate.OneOf(aggregation.regions()),
+                       metadata={"description": "a region's name"})
     respondent_type = ma.String(validate=validate.OneOf(RESPONDENT_TYPES))
     language = ma.String(load_default="en", validate=validate.OneOf(CALL_LANGUAGES),
                          metadata={"description": "the language of the labels"})
@@ -136,8 +137,6 @@ def get_followup(args: dict[str, Any], key: str):
 def get_results(args: dict[str, Any], key: str):
     access.require_results_reader(actor())
     region = _clean(args, "region")
-    if region is not None and region not in aggregation.regions():
-        raise ValidationFailed({"region": [f"choose one of: {', '.join(aggregation.regions())}"]})
     call = registry.get_call(db(), key)
     return aggregation.results(db(), call, registry.definition_of(db(), call), region=region,
                                respondent_type=args.get("respondent_type"), language=args["language"])
