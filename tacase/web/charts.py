@@ -65,13 +65,23 @@ def lines(title: str, y_title: str, labels: Sequence[str], series: Series, *, em
 
 
 def count_bars(title: str, y_title: str, labels: Sequence[str], counts: Sequence[int], *, empty: str,
-               rotate: bool = False) -> bytes:
+               rotate: bool = False, horizontal: bool = False) -> bytes:
     """One bar a label, for counts of answers: whole numbers on the axis (never "0.2 responses");
-    `rotate` slants the labels, for long ones such as the ranges of a distribution."""
+    `rotate` slants the labels, for long ones such as the ranges of a distribution; `horizontal` lays
+    the bars across, each label written out on its own line, first one on top (the options of a
+    question, in their order)."""
     top = max([*counts, 1])
     step = max(1, -(-top // 8))  # at most about eight lines across the chart
     options = _common(title, y_title, empty)
     options.update(show_legend=False, range=(0, top), y_labels=list(range(0, top + step, step)))
+    if horizontal:
+        # The counts run along the bottom, so their title goes there.
+        options.update(height=max(240, 130 + 36 * len(labels)), show_x_guides=True, show_y_guides=False,
+                       x_title=y_title, y_title=None)
+        chart = pygal.HorizontalBar(**options)
+        chart.x_labels = list(labels)[::-1]
+        chart.add(y_title, list(counts)[::-1])
+        return _svg(chart)
     if rotate:
         options.update(x_label_rotation=30, margin_bottom=96)
     chart = pygal.Bar(**options)

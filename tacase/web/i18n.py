@@ -59,6 +59,11 @@ def deadline(instant: dt.datetime | None) -> str:
     return due(instant)
 
 
+def day(value: dt.date | None) -> str:
+    """A date as every page writes it: '29 January 2027' (its words in the reader's language)."""
+    return format_date(value, "d MMMM y") if value else ""
+
+
 def state_name(state: Any) -> str:
     """A State's name in the page's language (the reference data carries the six UN languages)."""
     if state is None:
@@ -75,5 +80,6 @@ def init_i18n(app: Flask) -> None:
     # that "80%" stays as it is (the templates' `_` always formats).
     app.jinja_env.globals["label"] = gettext
     app.jinja_env.filters["due"] = due
+    app.jinja_env.filters["day"] = day
     app.jinja_env.filters["deadline"] = deadline
     app.jinja_env.filters["state_name"] = state_name

@@ -176,9 +176,11 @@ def _number(value: Any) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
-def _chart(title: str, labels: list[str], counts: list[int], *, rotate: bool = False) -> str:
+def _chart(title: str, labels: list[str], counts: list[int], *, rotate: bool = False,
+           horizontal: bool = False) -> str:
     # Inside the page: one request for the page however many questions it charts.
-    svg = charts.count_bars(title, _("Responses"), labels, counts, empty=_("No answers yet"), rotate=rotate)
+    svg = charts.count_bars(title, _("Responses"), labels, counts, empty=_("No answers yet"), rotate=rotate,
+                            horizontal=horizontal)
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
@@ -186,8 +188,9 @@ def _present(item: dict[str, Any], total: int) -> dict[str, Any]:
     """What the page shows of a question's result: a chart and its table, or the answers listed."""
     shown = dict(item)
     if "options" in item:
+        # A scale's points read left to right; the options of a choice are sentences, written across.
         shown["chart"] = _chart(item["label"], [o["label"] for o in item["options"]],
-                                [o["count"] for o in item["options"]])
+                                [o["count"] for o in item["options"]], horizontal=item["type"] != "scale")
         shown["table"] = [{"name": o["label"], "cells": [_number(o["count"]), format_percent(o["share"])]}
                           for o in item["options"]]
     if item["type"] == "number":
