@@ -22,8 +22,10 @@ from sqlalchemy import select
 from tacase.db.models import User
 from tacase.services import accounts, cases, comments, documents, public_record, transitions
 from tacase.services.actors import SYSTEM, Actor
+from tacase.services.calls import invitations, responses, stakeholders
 from tests.api.conftest import PASSWORD, complete_fields
 from tests.e2e.conftest import ROOT, LiveServer, serve, sign_in_as
+from tests.integration.call_fixtures import COMPLETE, make_call
 from tests.web.seed import Person
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -47,6 +49,14 @@ class Extra:
     empty: Person  # focal point of Kenya, which has no request
     reviewed: str  # Fiji's, reviewed, awaiting the approver's decision
     reviewer_id: int
+    calls: CallPages  # a questionnaire Fiji answered and a call for submissions with a contribution
+
+
+@dataclass(frozen=True)
+class CallPages:
+    invitation: str  # the path of a colleague's single-use invitation
+    contribution: str  # the path of a stakeholder's draft, behind its e-mailed link
+    response_id: int  # Fiji's submitted response to the questionnaire
 
 
 def _enrich(server: LiveServer, directory: Path) -> Extra:
@@ -92,8 +102,35 @@ def _enrich(server: LiveServer, directory: Path) -> Extra:
         transitions.fire_transition(db, fiji, clock, reviewed, "submit")
         transitions.fire_transition(db, reviewer, clock, reviewed, "review",
                                     data={"assessment": "Sound plan.", "recommendation": "approve"})
+        call_pages = _calls(db, server, fiji)
         db.commit()
-        return Extra(delivered, published, Person("focal.kenya@example.org"), reviewed, reviewer.id)
+        return Extra(delivered, published, Person("focal.kenya@example.org"), reviewed, reviewer.id,
+                     call_pages)
+
+
+def _calls(db: Any, server: LiveServer, fiji: Actor) -> CallPages:
+    """A questionnaire to Fiji and Kenya that Fiji answered and passed on to a ministry, and a call for
+    submissions with a stakeholder's contribution published and another one's draft."""
+    clock = server.clock
+    make_call(db, clock)
+    responses.save_draft(db, fiji, clock, "test-needs", COMPLETE)
+    submitted = responses.submit(db, fiji, clock, "test-needs")
+    _, invitation = invitations.invite(db, fiji, clock, "test-needs", email="planning@health.gov.fj",
+                                       ministry="Ministry of Health", respondent_type="ministry",
+                                       base_url=server.url)
+    make_call(db, clock, key="test-submissions", kind="submissions", stakeholders=True,
+              publish_submissions=True, submitted_by="each")
+    paths = []
+    for organisation, consent in (("Fiji Human Rights Commission", True), ("Pacific Rights Network", None)):
+        _, link = stakeholders.start(db, clock, "test-submissions", name="Ana", organisation=organisation,
+                                     respondent_type="nhri", email="ana@example.org", base_url=server.url)
+        token = link.rsplit("/", 1)[-1]
+        stakeholders.contribution(db, clock, token)
+        if consent:
+            stakeholders.save_draft(db, clock, token, COMPLETE)
+            stakeholders.submit(db, clock, token, consent_to_publish=True)
+        paths.append(f"/calls/contributions/{token}")
+    return CallPages(invitation.removeprefix(server.url), paths[1], submitted.id)
 
 
 @dataclass
@@ -138,6 +175,19 @@ def _wrong_password(page: Any) -> None:
     page.get_by_label("E-mail address").fill("focal.fiji@example.org")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
+    assert page.locator(".error-summary").count() == 1
+
+
+def _answer_a_year_in_words(page: Any) -> None:
+    page.locator("#q-has_plan-1").check()
+    page.locator('[data-question="plan_year"] input').fill("soon")
+    page.locator('button[value="save"]').click()
+    assert page.locator(".error-summary").count() == 1, "the form was expected to show its errors"
+
+
+def _write_a_broken_call(page: Any) -> None:
+    page.get_by_label("The call").fill("key: needs\nkind: poll\n")
+    page.get_by_role("button", name="Save the call").click()
     assert page.locator(".error-summary").count() == 1
 
 
@@ -205,6 +255,25 @@ PAGES = (
     PageType("public-statistics", None, lambda s: "/public/statistics"),
     PageType("public-statistics-method", None, lambda s: "/public/statistics/method"),
     PageType("public-data", None, lambda s: "/public/data"),
+    PageType("call-state", "fiji", lambda s: "/calls/test-needs/state"),
+    PageType("call-answer", "empty", lambda s: "/calls/test-needs/respond"),
+    PageType("call-answer-errors", "empty", lambda s: "/calls/test-needs/respond", _answer_a_year_in_words),
+    PageType("call-check", "empty", lambda s: "/calls/test-needs/check"),
+    PageType("call-done", "fiji", lambda s: "/calls/test-needs/done"),
+    PageType("call-invitation", None, lambda s: s.extra.calls.invitation),
+    PageType("calls-office", "reviewer", lambda s: "/calls"),
+    PageType("call-followup", "reviewer", lambda s: "/calls/test-needs/followup"),
+    PageType("call-results", "board", lambda s: "/calls/test-needs/results"),
+    PageType("call-responses", "reviewer", lambda s: "/calls/test-needs/responses"),
+    PageType("call-response", "reviewer",
+             lambda s: f"/calls/test-needs/responses/{s.extra.calls.response_id}"),
+    PageType("call-contribute", None, lambda s: "/calls/test-submissions/contribute"),
+    PageType("call-contribution", None, lambda s: s.extra.calls.contribution),
+    PageType("public-calls", None, lambda s: "/public/calls"),
+    PageType("public-call", None, lambda s: "/public/calls/test-submissions"),
+    PageType("admin-calls", "admin", lambda s: "/admin/calls"),
+    PageType("admin-call-new", "admin", lambda s: "/admin/calls/new"),
+    PageType("admin-call-new-errors", "admin", lambda s: "/admin/calls/new", _write_a_broken_call),
     PageType("not-found", None, lambda s: "/public/record/XXX-0000-000", status=404),
     PageType("not-found-signed-in", "fiji", lambda s: "/cases/XXX-0000-000", status=404),
 )
@@ -269,7 +338,8 @@ TRANSLATED = ("sign-in", "dashboard", "request-types", "request-form", "check-an
               "withdraw-confirmation", "reply-with-attachment", "case-state-awaited", "case-state-draft",
               "case-state-feedback",
               "case-state-completed", "account", "public-record", "public-case", "public-state",
-              "public-statistics", "public-statistics-method", "public-data", "not-found")
+              "public-statistics", "public-statistics-method", "public-data", "not-found", "call-state",
+              "call-answer", "call-check", "call-contribute", "public-call")
 TRANSLATED_PAGES = [(kind, language) for kind in PAGES if kind.name in TRANSLATED
                     for language in ("fr", "es")]
 
