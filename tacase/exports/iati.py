@@ -257,6 +257,8 @@ class Reason(str):
 
     @classmethod
     def from_stored(cls, value: Any) -> Reason:
+        if isinstance(value, Reason):
+            return value
         if isinstance(value, dict) and isinstance(value.get("template"), str):
             return cls(value["template"], **{str(k): str(v) for k, v in (value.get("params") or {}).items()})
         return cls(str(value).replace("%", "%%"))

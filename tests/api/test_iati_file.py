@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from tacase.db.models import Case, PublicFile
+from tacase.db.models import Case, PublicFile, User
 from tacase.jobs import tasks
 from tests.api.test_public_data import consent, job_context, published
 from tests.iati_schema import assert_valid
@@ -86,6 +86,11 @@ def test_the_administrators_see_what_was_left_out_and_why(world, client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert bad in html and "it has no public title" in html and good not in html
+    with world.sessions() as s:
+        s.get(User, admin.id).locale = "fr"
+        s.commit()
+    french = client.get("/admin/iati").get_data(as_text=True)
+    assert "it has no public title" not in french and "n'a pas de titre public" in french
 
     reviewer = world.account("reviewer")
     other = world.app.test_client()
