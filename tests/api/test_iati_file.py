@@ -90,7 +90,7 @@ def test_the_administrators_see_what_was_left_out_and_why(world, client):
         s.get(User, admin.id).locale = "fr"
         s.commit()
     french = client.get("/admin/iati").get_data(as_text=True)
-    assert "it has no public title" not in french and "n'a pas de titre public" in french
+    assert "it has no public title" not in french and "pas de titre public" in french
 
     reviewer = world.account("reviewer")
     other = world.app.test_client()
