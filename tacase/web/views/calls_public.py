@@ -7,7 +7,9 @@ secret does not travel to another site or a shared cache."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +166,19 @@ def _open(token: str) -> tuple[CallResponse, Any, CallDefinition]:
     return response, call, definition
 
 
+def _by_link(view: Callable[..., Any]) -> Callable[[str], Any]:
+    """The page behind a contribution's link: the draft it opens, or a page saying the link is no good."""
+    @functools.wraps(view)
+    def opened(token: str) -> Any:
+        try:
+            response, call, definition = _open(token)
+        except NotFound:
+            return _private(error_page(_("This link cannot be used"), _(
+                "This link is not valid. Check that you copied the whole link from the mail."), 404))
+        return view(token, response, call, definition)
+    return opened
+
+
 def _late_notice(call: Any, definition: CallDefinition) -> str | None:
     if clock() <= call.closes_at:
         return None
@@ -200,12 +215,8 @@ def _form_page(token: str, call: Any, definition: CallDefinition, response: Call
 
 @bp.route("/calls/contributions/<string(maxlength=100):token>", methods=["GET", "POST"])
 @public
-def call_contribution(token: str) -> Any:
-    try:
-        response, call, definition = _open(token)
-    except NotFound:
-        return _private(error_page(_("This link cannot be used"), _(
-            "This link is not valid. Check that you copied the whole link from the mail."), 404))
+@_by_link
+def call_contribution(token: str, response: CallResponse, call: Any, definition: CallDefinition) -> Any:
     if response.status == "submitted":
         return redirect(url_for("web.call_contribution_check", token=token), 303)
     if showing_form():
@@ -247,11 +258,9 @@ def call_contribution(token: str) -> Any:
 
 @bp.post("/calls/contributions/<string(maxlength=100):token>/documents")
 @public
-def call_contribution_upload(token: str) -> Any:
-    try:
-        _response, call, definition = _open(token)
-    except NotFound:
-        return _private(error_page(_("This link cannot be used"), _("This link is not valid."), 404))
+@_by_link
+def call_contribution_upload(token: str, _response: CallResponse, call: Any,
+                             definition: CallDefinition) -> Any:
     if not PageForm().validate():
         return bad_form_page()
     question = request.form.get("question", "")
@@ -328,11 +337,8 @@ def _receive_uploads(token: str, definition: CallDefinition,
 
 @bp.get("/calls/contributions/<string(maxlength=100):token>/check")
 @public
-def call_contribution_check(token: str) -> Any:
-    try:
-        response, call, definition = _open(token)
-    except NotFound:
-        return _private(error_page(_("This link cannot be used"), _("This link is not valid."), 404))
+@_by_link
+def call_contribution_check(token: str, response: CallResponse, call: Any, definition: CallDefinition) -> Any:
     return _check_page(token, call, definition, response, None)
 
 
@@ -356,11 +362,9 @@ def _check_page(token: str, call: Any, definition: CallDefinition, response: Cal
 
 @bp.post("/calls/contributions/<string(maxlength=100):token>/submit")
 @public
-def call_contribution_submit(token: str) -> Any:
-    try:
-        _response, call, definition = _open(token)
-    except NotFound:
-        return _private(error_page(_("This link cannot be used"), _("This link is not valid."), 404))
+@_by_link
+def call_contribution_submit(token: str, _response: CallResponse, call: Any,
+                             definition: CallDefinition) -> Any:
     if not PageForm().validate():
         return bad_form_page()
     consent = request.form.get("consent_to_publish") == "yes"
