@@ -10,8 +10,11 @@ several runs:
   results  tacase.services.calls.aggregation.results(): every question's counts, shares, number
            summaries and distributions, the texts listed, the response count
 and prints both and the ratio, then the plan (EXPLAIN) of every statement `results()` sends, to show
-the indexes used. Tables are dropped and recreated: use a scratch database. Absolute times drift on
-shared machines; the ratio is the figure to compare.
+the indexes used. With 20 invitations a State in the call (3,900), it also times what a focal point
+does: opening its response (`responses.my_response`), saving 50 answers (`save_draft`) and
+submitting them (`submit`, which writes the counted rows), each rolled back, against the bare
+statements that read and update one response row. Tables are dropped and recreated: use a scratch
+database. Absolute times drift on shared machines; the ratio is the figure to compare.
 """
 
 from __future__ import annotations
@@ -28,12 +31,15 @@ from typing import Any
 from sqlalchemy import event, insert, select, text
 
 from tacase.db.base import Base
-from tacase.db.models import CallAnswer, CallResponse
+from tacase.db.models import CallAnswer, CallInvitation, CallResponse
 from tacase.db.session import make_engine, make_session_factory
 from tacase.engine import calls as call_defs
 from tacase.engine.registry import WorkflowRegistry
 from tacase.reference import requesting_states
-from tacase.services.calls import aggregation, registry
+from tacase.services import accounts
+from tacase.services.actors import SYSTEM, Actor
+from tacase.services.calls import aggregation, registry, responses
+from tacase.services.clock import FixedClock
 from tacase.services.runtime import Runtime
 from tests.conftest import WORKFLOWS
 
@@ -134,9 +140,64 @@ def seed(url: str, responses: int, questions: int):
                                     "respondent_type": row["respondent_type"]})
         for start in range(0, len(counted), 20000):
             s.execute(insert(CallAnswer), counted[start:start + 20000])
+        s.execute(insert(CallInvitation), [
+            {"call_id": call_id, "state_code": code, "email": f"body{i}.{code.lower()}@example.org",
+             "ministry": f"Ministry {i}", "respondent_type": "ministry", "token_hash": f"{code}{i:061d}",
+             "created_at": AT, "expires_at": AT + dt.timedelta(days=90)}
+            for code in states for i in range(20)])
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return engine, sessions, call_id, defn, len(counted)
+
+
+def focal_point_work(sessions: Any, engine: Any, defn: call_defs.CallDefinition, runs: int) -> None:
+    """Open, save and submit one State's response, each rolled back, against bare row reads and writes."""
+    clock = FixedClock(AT)
+    with sessions.begin() as s:
+        user = accounts.create_user(s, SYSTEM, clock, email="focal.kir@example.org",
+                                    roles=["state_focal_point"], password="a long enough password 2026",
+                                    state_code="KIR")
+        actor = Actor.for_user(user)
+    rng = random.Random(7)
+    answers = {q.key: _answer(q, rng) for q in defn.questions}
+    with sessions.begin() as s:
+        response_id = responses.my_response(s, actor, clock, KEY).id
+
+    def rolled_back(work: Any) -> Any:
+        def run() -> None:
+            with sessions() as s:
+                work(s)
+                s.flush()
+                s.rollback()
+        return run
+
+    opened = _median_ms(rolled_back(lambda s: responses.my_response(s, actor, clock, KEY)), runs)
+    saved = _median_ms(rolled_back(lambda s: responses.save_draft(s, actor, clock, KEY, answers)), runs)
+    submitted = _median_ms(rolled_back(lambda s: (responses.save_draft(s, actor, clock, KEY, answers),
+                                                  responses.submit(s, actor, clock, KEY))), runs)
+    read = text("SELECT * FROM call_responses WHERE call_id = (SELECT id FROM calls WHERE key = :key) "
+                "AND state_code = 'KIR' AND respondent_kind = 'state'")
+    write = text("UPDATE call_responses SET answers = CAST(:answers AS jsonb), version = version + 1 "
+                 "WHERE id = :id")
+
+    def bare(statement: Any, **values: Any) -> Any:
+        def run() -> None:
+            with engine.connect() as conn:
+                result = conn.execute(statement, values)
+                if result.returns_rows:
+                    result.all()
+                conn.rollback()
+        return run
+
+    bare_read = _median_ms(bare(read, key=KEY), runs)
+    bare_write = _median_ms(bare(write, answers=json.dumps(answers), id=response_id), runs)
+    print(f"\nA focal point, in a call with {20 * len(requesting_states())} invitations:")
+    print(f"open its response    {opened:8.1f} ms   bare read   {bare_read:6.1f} ms   "
+          f"ratio {opened / bare_read:5.2f}")
+    print(f"save 50 answers      {saved:8.1f} ms   bare update {bare_write:6.1f} ms   "
+          f"ratio {saved / bare_write:5.2f}")
+    print(f"save and submit      {submitted:8.1f} ms   bare update {bare_write:6.1f} ms   "
+          f"ratio {submitted / bare_write:5.2f}")
 
 
 def _median_ms(work: Any, runs: int) -> float:
@@ -192,6 +253,8 @@ def main() -> None:
                 print("\n" + " ".join(statement.split())[:200])
                 for (line,) in cursor.fetchall():
                     print("   ", line)
+    engine.dispose()
+    focal_point_work(sessions, engine, defn, args.runs)
     engine.dispose()
     print(json.dumps({"bare_ms": round(bare, 2), "results_ms": round(full, 2),
                       "ratio": round(full / bare, 2)}))
