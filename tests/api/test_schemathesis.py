@@ -220,15 +220,18 @@ def flatmap_path_parameters(context, path_parameters):
     fuzzing = _current()
     if fuzzing is None or not isinstance(path_parameters, dict):
         return st.just(path_parameters)
-    if "reference" in path_parameters:
+    # Only a value of the documented type is replaced: a value made invalid on purpose stays invalid, or
+    # Schemathesis would count the valid request sent instead as an invalid one accepted.
+    if "reference" in path_parameters and isinstance(path_parameters["reference"], str):
         return _sometimes(path_parameters, st.sampled_from(fuzzing.references).map(
             lambda ref: {**path_parameters, "reference": ref}))
-    if "wtype" in path_parameters:
+    if "wtype" in path_parameters and isinstance(path_parameters["wtype"], str):
         return _sometimes(path_parameters, st.sampled_from(fuzzing.types).map(
             lambda t: {**path_parameters, "wtype": t}))
-    if "key" in path_parameters:
+    key = path_parameters.get("key")
+    if isinstance(key, str) and len(key) <= 64:
         return _sometimes(path_parameters, st.just({**path_parameters, "key": CALL_KEY}))
-    if "user_id" in path_parameters:
+    if "user_id" in path_parameters and type(path_parameters["user_id"]) is int:
         return _sometimes(path_parameters, st.sampled_from(fuzzing.user_ids).map(
             lambda uid: {**path_parameters, "user_id": uid}))
     return st.just(path_parameters)
@@ -253,7 +256,7 @@ def flatmap_body(context, body):
             st.sampled_from(fuzzing.types).map(lambda t: {**body, "type": t}),
             st.just({"type": "upr_fund", **complete_fields()}),
         ))
-    if (method, path) == ("PUT", "/api/v1/calls/{key}/response"):
+    if (method, path) == ("PUT", "/api/v1/calls/{key}/response") and isinstance(body.get("answers"), dict):
         return _sometimes(body, st.sampled_from([{"answers": COMPLETE}, {"answers": {"notes": "A draft"}}]))
     if (method, path) == ("PATCH", "/api/v1/cases/{reference}"):
         return _sometimes(body, st.builds(lambda title: {"title": title}, st.text(min_size=1, max_size=80)))

@@ -38,6 +38,7 @@ LANGUAGES = ("fr", "es")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 # Where the catalogs' texts come from: tacase/translations/babel.cfg, read the same way.
 SOURCES = (("python", "tacase/web/**/*.py"), ("python", "tacase/services/messages.py"),
+           ("python", "tacase/services/calls/*.py"), ("python", "tacase/engine/call_answers.py"),
            ("jinja2", "tacase/templates/web/**/*.html"), (extract_workflow, "workflows/*.yaml"))
 # Texts that read the same in every language: names and abbreviations never translated (a text of one
 # word is never flagged: too many read the same in French or Spanish).
@@ -156,7 +157,7 @@ def site(module_db) -> Iterator[SimpleNamespace]:
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))  # as tests/api/conftest.py's api_clock
     app = make_app(module_db, clock)
     seeded = populate(app.extensions["tacase"]["sessions"], clock)
-    server = SimpleNamespace(app=app, clock=clock, seeded=seeded)
+    server = SimpleNamespace(app=app, clock=clock, seeded=seeded, url="http://localhost")
     extra = _enrich(server, Path(app.config["DOCUMENTS_DIR"]))
     yield SimpleNamespace(server=server, extra=extra, clients={})
     app.extensions["tacase"]["engine"].dispose()
@@ -205,6 +206,10 @@ def _act(client: FlaskClient, kind: PageType, path: str, language: str) -> Any:
         data.update(email="focal.fiji@example.org", password="not the password")
     if kind.name == "request-form-errors":
         data["action"] = "submit"
+    if kind.name == "call-answer-errors":  # a year in words (as _answer_a_year_in_words does)
+        version = re.search(r'name="version" value="(\d+)"', html)
+        data.update({"q-has_plan": "yes", "q-plan_year": "soon", "action": "save",
+                     "version": version.group(1) if version else ""})
     return client.post(_with_language(path, language), data=data)
 
 
