@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tacase.engine.calls import (
+from tacase.engine.call_model import (
     COLUMN_TEXT_MAX_LENGTH,
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,
