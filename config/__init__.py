@@ -62,6 +62,11 @@ class BaseConfig:
     # The public record, open to anyone: requests per address, and how long caches may keep an answer.
     PUBLIC_LIMIT_PER_ADDRESS = "300 per minute"
     PUBLIC_MAX_AGE_SECONDS = 300
+    # Each worker keeps up to this many megabytes of public JSON answers in memory until the record
+    # changes (0: none), each for at most this many seconds (the bound for a change made by hand in
+    # the database, which writes no audit event).
+    PUBLIC_ANSWER_CACHE_MB = 32
+    PUBLIC_ANSWER_CACHE_SECONDS = 60
     # How often the scheduler refreshes the public figures (timeliness, the record's counts).
     PUBLIC_REFRESH_EVERY_SECONDS = 300
     # The open-data files (/public/data): rebuilt this often (and soon after a change of consent), and
@@ -136,6 +141,10 @@ class BaseConfig:
                      "DELIVER_EVERY_SECONDS", "MAX_UPLOAD_BYTES", "PUBLIC_MAX_AGE_SECONDS",
                      "PUBLIC_REFRESH_EVERY_SECONDS", "PUBLIC_DATA_REBUILD_SECONDS"):
             setattr(self, name, _int_in(env, f"TACASE_{name}", getattr(self, name)))
+        self.PUBLIC_ANSWER_CACHE_MB = _int_in(env, "TACASE_PUBLIC_ANSWER_CACHE_MB",
+                                              self.PUBLIC_ANSWER_CACHE_MB, 0, 4096)
+        self.PUBLIC_ANSWER_CACHE_SECONDS = _int_in(env, "TACASE_PUBLIC_ANSWER_CACHE_SECONDS",
+                                                   self.PUBLIC_ANSWER_CACHE_SECONDS, 1, 86_400)
         self.REQUEST_TIMEOUT_SECONDS = _int_in(env, "TACASE_REQUEST_TIMEOUT_SECONDS",
                                                self.REQUEST_TIMEOUT_SECONDS, 1, 600)
         self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
@@ -173,6 +182,8 @@ class TestingConfig(BaseConfig):
     NAME = "testing"
     TESTING = True
     DATABASE_URL = "sqlite://"
+    # Tests change the database directly between requests; the tests of the cache turn it on.
+    PUBLIC_ANSWER_CACHE_MB = 0
 
 
 class ProductionConfig(BaseConfig):

@@ -12,6 +12,7 @@ from tacase import __version__
 from tacase.db.session import make_engine, make_session_factory
 from tacase.services.clock import Clock, utcnow
 from tacase.services.runtime import Runtime
+from tacase.web import public_answers
 from tacase.web.api import (
     audit,
     auth,
@@ -109,6 +110,7 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookieAuth", {"type": "apiKey", "in": "cookie", "name": config.SESSION_COOKIE_NAME})
+    public_answers.install(app)
     public_api.limit_per_address(app)
     public_data_api.limit_per_address(app)
     for module in (auth, tokens, cases, calls, call_authoring, documents, audit, reference, users, calendar,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from marshmallow import RAISE
 
 from tacase.audit.canonical import json_scalar
@@ -14,7 +14,8 @@ from tacase.services import public_record
 from tacase.web.api.common import API_PREFIX, Blueprint, errors
 from tacase.web.api.schemas import PublicCaseSchema, PublicListArgs, PublicPageSchema
 from tacase.web.auth import public
-from tacase.web.context import db, ext
+from tacase.web.context import db
+from tacase.web.public_answers import answer, keep, kept_until_the_record_changes
 
 blp = Blueprint("public", __name__, url_prefix=f"{API_PREFIX}/public",
                 description="The public record: requests whose State consents to publication")
@@ -26,15 +27,13 @@ def cacheable(payload: Any) -> Response:
     JSON has no word for are converted as it meets them); the ETag is a hash of those bytes."""
     provider = current_app.json
     body = json.dumps(payload, default=json_scalar, ensure_ascii=getattr(provider, "ensure_ascii", True),
-                      sort_keys=getattr(provider, "sort_keys", False), separators=(",", ":"))
-    response = current_app.response_class(body + "\n", mimetype="application/json")
-    response.cache_control.public = True
-    response.cache_control.max_age = ext()["config"].PUBLIC_MAX_AGE_SECONDS
-    response.add_etag()
-    return response.make_conditional(request)
+                      sort_keys=getattr(provider, "sort_keys", False), separators=(",", ":")) + "\n"
+    keep(body)
+    return answer(body)
 
 
 @blp.get("/cases")
+@kept_until_the_record_changes
 @public
 @blp.arguments(PublicListArgs, location="query", unknown=RAISE)
 @blp.response(200, PublicPageSchema)
@@ -55,6 +54,7 @@ def list_published(args: dict[str, Any]):
 
 
 @blp.get("/cases/<reference>")
+@kept_until_the_record_changes
 @public
 @blp.response(200, PublicCaseSchema)
 @errors(blp, 404, 429)

@@ -1,0 +1,133 @@
+"""Public JSON answers kept in the worker's memory until the record changes.
+
+Every change to a request lands in the audit log in the same transaction, and the log's last event
+(its sequence number and hash) only moves when such a transaction commits. So an answer made after
+reading that head stays true for as long as the head has not moved: one indexed read tells a worker
+whether what it holds is still the answer. The head is read before the answer is made, so an answer
+never outlives a change committed before it was read; one made while a change commits may already
+show it, which is merely early. A change made outside tacase (by hand, in the database) writes no
+event: entries also expire after a short while, so such a change shows within that time.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+
+from tacase.audit.checkpoints import chain_end
+from tacase.web.context import db, ext
+from tacase.web.i18n import select_locale
+
+# A larger answer (a long list with many steps) is made each time rather than kept.
+LARGEST_KEPT = 512 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    body: str
+    made_at: float
+
+
+class AnswerCache:
+    """Answers of one generation of the record, at most `budget` characters of them (the least recently
+    read go first), each for at most `seconds`."""
+
+    def __init__(self, budget: int, seconds: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.budget = budget
+        self.seconds = seconds
+        self._now = now
+        self._lock = threading.Lock()
+        self._generation: Hashable = None
+        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._size = 0
+
+    def get(self, generation: Hashable, key: Hashable) -> str | None:
+        with self._lock:
+            if generation != self._generation:
+                return None
+            answer = self._answers.get(key)
+            if answer is None:
+                return None
+            if self._now() - answer.made_at > self.seconds:
+                self._drop(key)
+                return None
+            self._answers.move_to_end(key)
+            return answer.body
+
+    def _drop(self, key: Hashable) -> None:
+        self._size -= len(self._answers.pop(key).body)
+
+    def put(self, generation: Hashable, key: Hashable, body: str) -> None:
+        if len(body) > min(LARGEST_KEPT, self.budget):
+            return
+        with self._lock:
+            if generation != self._generation:
+                # A newer head makes every kept answer doubtful; an older one (a slower request that
+                # read the head before the last change) is not worth keeping.
+                if self._generation is not None and _older(generation, self._generation):
+                    return
+                self._generation = generation
+                self._answers.clear()
+                self._size = 0
+            if key in self._answers:
+                self._drop(key)
+            self._answers[key] = Answer(body, self._now())
+            self._size += len(body)
+            while self._size > self.budget:
+                self._drop(next(iter(self._answers)))
+
+
+def _older(generation: Any, than: Any) -> bool:
+    return bool(generation[0] < than[0])
+
+
+def install(app: Any) -> None:
+    config = app.extensions["tacase"]["config"]
+    megabytes = config.PUBLIC_ANSWER_CACHE_MB
+    app.extensions["tacase"]["public_answers"] = (
+        AnswerCache(megabytes * 1024 * 1024, config.PUBLIC_ANSWER_CACHE_SECONDS) if megabytes > 0 else None)
+
+
+def kept_until_the_record_changes(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a public GET whose answer depends only on the address, the language and the record: answer
+    from memory while the audit log's head has not moved. `cacheable` stores what the view makes."""
+
+    @functools.wraps(view)
+    def keeping(*args: Any, **kwargs: Any) -> Any:
+        cache: AnswerCache | None = ext().get("public_answers")
+        if cache is None:
+            return view(*args, **kwargs)
+        generation = chain_end(db())
+        key = (request.path, request.query_string, select_locale())
+        body = cache.get(generation, key)
+        if body is not None:
+            return answer(body)
+        g.tacase_public_answer = (cache, generation, key)
+        return view(*args, **kwargs)
+
+    return keeping
+
+
+def keep(body: str) -> None:
+    """Called with the body of a successful answer: kept if the view asked for it."""
+    pending = g.pop("tacase_public_answer", None)
+    if pending is not None:
+        cache, generation, key = pending
+        cache.put(generation, key, body)
+
+
+def answer(body: str) -> Any:
+    """The public answer for `body`: cacheable by anyone for a while, with an ETag (304 when the client
+    has it already)."""
+    response = current_app.response_class(body, mimetype="application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = ext()["config"].PUBLIC_MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
