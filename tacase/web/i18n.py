@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request
-from flask_babel import Babel, format_date, format_datetime, get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, g, request
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations, gettext
 
 from tacase.services.accounts import LOCALES
 from tacase.web.context import principal, runtime
@@ -72,9 +73,29 @@ def state_name(state: Any) -> str:
     return state.names.get(language) or state.names["en"]
 
 
+def page_translations() -> NullTranslations:
+    """The catalog a page is written with. Flask-Babel finds it again for every text (several context
+    lookups and the locale's name each time: a third of a long page's time); a page keeps it instead,
+    for as long as the locale is the same object (`force_locale` swaps it)."""
+    babel_ctx = getattr(g, "_flask_babel", None)
+    kept = getattr(babel_ctx, "tacase_catalog", None)
+    if kept is not None and kept[0] is getattr(babel_ctx, "babel_locale", None):
+        return kept[1]
+    locale = get_locale()  # makes Flask-Babel's per-request namespace and settles the locale
+    catalog = get_translations()
+    g._flask_babel.tacase_catalog = (locale, catalog)
+    return catalog
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, default_locale="en", default_translation_directories=str(TRANSLATIONS),
           locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.globals["get_locale"] = get_locale
     # A text that comes with the data (a report's headings): translated, with no values put into it, so
     # that "80%" stays as it is (the templates' `_` always formats).

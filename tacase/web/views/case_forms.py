@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import Form, FormField, HiddenField, SelectField, StringField, TextAreaField
@@ -169,9 +169,17 @@ def case_plans(definition: WorkflowDefinition) -> tuple[tuple[FieldPlan, FieldSp
     return tuple(plans)
 
 
+# Labels per workflow version and language: a list page names the same twenty fields for every row.
+_labels: dict[tuple[str, str], dict[str, str]] = {}
+
+
 def field_labels(definition: WorkflowDefinition) -> dict[str, str]:
     """Each field of the case by name, as the reader's language labels it."""
-    return {plan.name: gettext(plan.label) for plan, _spec in case_plans(definition)}
+    key = (definition.sha256, str(get_locale()))
+    labels = _labels.get(key)
+    if labels is None:
+        labels = _labels[key] = {plan.name: gettext(plan.label) for plan, _spec in case_plans(definition)}
+    return dict(labels)
 
 
 class CaseFormBase(OnceForm):
