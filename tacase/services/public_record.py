@@ -109,7 +109,24 @@ class PublishedCase:
         self.recommendations = recommendations
 
 
-def _conditions(flt: PublicFilter) -> list[ColumnElement[bool]]:
+def _definitions(session: Session) -> list[WorkflowDefinition]:
+    runtime = session.info.get("runtime")
+    return list(runtime.workflows.current.values()) if runtime is not None else []
+
+
+def public_status_groups(definitions: Sequence[WorkflowDefinition]) -> dict[str, tuple[str, ...]]:
+    """Each status with every status the public calls by the same name, the first of them (in the
+    workflows' order) naming the group: a request returned to its State is still "Under review" in
+    public, so that filter finds both."""
+    by_label: dict[str, list[str]] = {}
+    for definition in definitions:
+        for name, state in definition.states.items():
+            if state.record_label and name not in by_label.setdefault(state.record_label, []):
+                by_label[state.record_label].append(name)
+    return {name: tuple(names) for names in by_label.values() for name in names}
+
+
+def _conditions(flt: PublicFilter, session: Session) -> list[ColumnElement[bool]]:
     conditions = [published()]
     if flt.state:
         conditions.append(Case.state_code.in_([s.upper() for s in flt.state]))
@@ -118,7 +135,9 @@ def _conditions(flt: PublicFilter) -> list[ColumnElement[bool]]:
     if flt.fund:
         conditions.append(Case.funding_source.in_(flt.fund))
     if flt.status:
-        conditions.append(Case.status.in_(flt.status))
+        groups = public_status_groups(_definitions(session))
+        statuses = sorted({s for status in flt.status for s in groups.get(status, (status,))})
+        conditions.append(Case.status.in_(statuses))
     if flt.year is not None:
         if not FIRST_YEAR <= flt.year <= LAST_YEAR:
             raise ValidationFailed({"year": [f"a year from {FIRST_YEAR} to {LAST_YEAR}"]})
@@ -165,7 +184,7 @@ def published_cases(session: Session, flt: PublicFilter, *, page: int = 1, per_p
     `cursor` (the page before's next_cursor), which reaches any depth at the cost of the first."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
-    conditions = _conditions(flt)
+    conditions = _conditions(flt, session)
     if cursor is not None:
         conditions.append(_after(read_cursor(cursor)))
     query = _rows(*conditions).order_by(*NEWEST_FIRST)
@@ -406,7 +425,7 @@ def all_published(session: Session, flt: PublicFilter, *, batch: int | None = No
     a long download ends its read transaction there, so that it keeps no lock (on SQLite every
     transaction holds the write lock) for long."""
     batch = batch or EXPORT_BATCH
-    conditions = _conditions(flt)
+    conditions = _conditions(flt, session)
 
     def rows() -> Iterator[dict[str, Any]]:
         after: tuple[dt.datetime, int] | None = None
@@ -458,6 +477,13 @@ def count_published(session: Session) -> dict[str, Any]:
             body["total"] = int(n)
         else:
             body[name][str(value)] = int(n)
+    # One count per status the public tells apart, under the status that names it (what its filter finds).
+    groups = public_status_groups(_definitions(session))
+    merged: dict[str, int] = {}
+    for status, n in body["status"].items():
+        first = groups.get(status, (status,))[0]
+        merged[first] = merged.get(first, 0) + n
+    body["status"] = merged
     return body
 
 

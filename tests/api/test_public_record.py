@@ -290,3 +290,18 @@ def test_a_page_of_the_record_is_three_statements_whatever_its_length(world, cli
         assert len(seen.statements) == 3, seen.statements
         assert "FROM cases" in seen.statements[0]
         assert seen.tables()[1:] == ["SELECT case_recommendations", "SELECT case_transitions"], seen.tables()
+
+
+def test_a_public_status_finds_every_request_the_public_calls_by_that_name(world, client, people):
+    waiting, returned = (draft(client, people["fiji"], consent_to_publish=True) for _ in range(2))
+    for ref in (waiting, returned):
+        fire(client, people["fiji"], ref, "submit")
+    fire(client, people["reviewer"], returned, "return_to_state", questions="Please detail the budget.")
+    # "Under review" is one choice of the filter, whichever of its statuses names it.
+    assert set(public_references(client, status="submitted")) == {waiting, returned}
+    assert set(public_references(client, status="returned")) == {waiting, returned}
+    assert public_references(client, status="approved") == []
+    from tacase.services import public_record  # the counts the page shows beside each choice
+    with world.sessions() as s:
+        counts = public_record.count_published(s)
+    assert counts["status"] == {"submitted": 2}
