@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -305,3 +306,24 @@ def test_a_public_status_finds_every_request_the_public_calls_by_that_name(world
     with world.sessions() as s:
         counts = public_record.count_published(s)
     assert counts["status"] == {"submitted": 2}
+
+
+def test_past_the_last_numbered_page_the_record_goes_on_from_the_last_one_shown(client, people, monkeypatch):
+    from tacase.services import public_record
+    from tacase.web.views import public_pages
+    monkeypatch.setattr(public_pages, "PER_PAGE", 1)
+    monkeypatch.setattr(public_record, "MAX_PAGE", 2)
+    refs = [draft(client, people["fiji"], consent_to_publish=True) for _ in range(4)]
+    for ref in refs:
+        fire(client, people["fiji"], ref, "submit")
+    seen, url = [], "/public/record"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += [ref for ref in refs if f"/public/record/{ref}" in html]
+        found = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+        assert "Page None" not in html
+    assert seen == refs[::-1]
+    assert "cursor=" in client.get("/public/record?page=2").get_data(as_text=True)
+    damaged = client.get("/public/record", query_string={"cursor": "nonsense"})
+    assert damaged.status_code == 422 and "damaged" in damaged.get_data(as_text=True)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from tacase.engine.casefields import FUNDING_SOURCES
 from tacase.reference import requesting_state, requesting_states
 from tacase.services import public_record
-from tacase.services.errors import NotFound
+from tacase.services.errors import NotFound, ValidationFailed
 from tacase.web.auth import public
 from tacase.web.context import clock, db, ext, runtime
 from tacase.web.i18n import WEB_LOCALES, state_name
@@ -115,21 +115,30 @@ def _readable(value: Any) -> str:
 def public_record_page() -> Any:
     choices = _choices()
     chosen, problems = _chosen(choices)
+    cursor = request.args.get("cursor", "").strip() or None
     page_number = _page_number()
     if page_number is None:
         problems.append(_("The page number must be a whole number from 1 to %(max)d.",
                           max=public_record.MAX_PAGE))
+    if cursor is not None:
+        try:
+            public_record.read_cursor(cursor)
+        except ValidationFailed:
+            problems.append(_("This link to a further page is damaged: go back to the first page."))
     counts, _refreshed = public_record.filter_counts(db())
     if problems:
         return render_template("web/public_record.html", choices=choices, chosen=chosen, problems=problems,
                                items=None, page=None, links={}, counts=counts, language=_language_args()), 422
     one = {key: (chosen[key],) if key in chosen else () for key in ("state", "type", "fund", "status")}
     flt = public_record.PublicFilter(**one, year=int(chosen["year"]) if "year" in chosen else None)
-    page = public_record.published_cases(db(), flt, page=page_number, per_page=PER_PAGE)
+    page = public_record.published_cases(db(), flt, page=page_number or 1, per_page=PER_PAGE, cursor=cursor)
     args = {**chosen, **_language_args()}
-    links = {
-        "previous": url_for("web.public_record_page", **args, page=page.page - 1) if page.page > 1 else None,
-        "next": url_for("web.public_record_page", **args, page=page.page + 1) if page.has_next else None,
+    numbered = page.page is not None and page.page < public_record.MAX_PAGE
+    links = {  # past the last numbered page, "Next page" continues from the last request shown
+        "previous": url_for("web.public_record_page", **args, page=page.page - 1)
+        if page.page is not None and page.page > 1 else None,
+        "next": None if not page.has_next else url_for("web.public_record_page", **args, page=page.page + 1)
+        if numbered else url_for("web.public_record_page", **args, cursor=page.next_cursor),
     }
     return render_template("web/public_record.html", choices=choices, chosen=chosen, problems=[],
                            items=[_shown(i) for i in page.items], page=page, links=links, counts=counts,
