@@ -100,15 +100,15 @@ def admin_calls() -> Any:
     return render_template("web/admin_calls.html", calls=registry.list_calls(db()))
 
 
-@bp.route("/admin/calls/new", methods=["GET", "POST"])
-def admin_call_new() -> Any:
+@bp.route("/admin/calls/new/text", methods=["GET", "POST"])
+def admin_call_new_text() -> Any:
     require_role({ADMIN})
     form = CallTextForm()
     if showing_form():
         form.form_token.data = once.new_token()
         form.definition.data = STARTER
         return _page(form)
-    return _write(form, "web.admin_call_new", None)
+    return _write(form, "web.admin_call_new_text", None)
 
 
 @bp.route("/admin/calls/<key>/edit", methods=["GET", "POST"])
