@@ -73,9 +73,9 @@ def _write(form: CallTextForm, endpoint: str, key: str | None, call: Any = None)
         return _page(form, call=call, status=422)
 
     def work() -> str:
-        authoring.write_call(db(), actor(), clock_fn(), form.definition.data or "",
-                             timezone=runtime().timezone, key=key)
-        return url_for("web.admin_calls")
+        call, _outcome = authoring.write_call(db(), actor(), clock_fn(), form.definition.data or "",
+                                              timezone=runtime().timezone, key=key)
+        return url_for("web.admin_call", key=call.key)
 
     try:
         return _send(form, endpoint, work, _("The call was saved. Its responses keep the version they "
