@@ -183,7 +183,7 @@ def test_a_condition_names_an_earlier_question_and_the_order_keeps_it(admin, app
     # Moving the dependent question above the one it depends on is refused, and so is removing that one.
     move = f"{CALL}/questions/year_adopted/move"
     refused = admin.post(move, data={**tokens(admin, CALL), "direction": "up"})
-    assert refused.status_code == 409 and "must come before it" in text(refused)
+    assert refused.status_code == 409 and "“Year adopted” is asked depending" in text(refused)
     remove = f"{CALL}/questions/does_your_state_have_a_plan/remove"
     kept = admin.post(remove, data={**tokens(admin, remove)})
     assert kept.status_code == 409 and "change or remove that question's condition first" in text(kept)
@@ -249,8 +249,19 @@ def test_the_details_are_changed_as_the_next_version(admin, app):
     d = definition(app)
     assert d.version == 2 and d.audience is None and d.closes_on.day == 30 and d.stakeholders
     assert d.kind == "submissions" and len(d.questions) == 1
+    # A problem the format finds (a reminder before the call opens) is shown beside its field.
     late = admin.post(path, data={**tokens(admin, path), **same, "reminders": "100"})
     assert late.status_code == 422 and 'id="reminders-error"' in text(late)
+    assert "before the call opens" in text(late)
+
+
+def test_a_problem_the_format_finds_in_a_question_is_shown_beside_its_field(admin, app):
+    assert create(admin).status_code == 303
+    long_option = "x" * 301
+    refused = add(admin, qtype="choice", label_en="Obstacle", options_en=f"Data\n{long_option}")
+    page = text(refused)
+    assert refused.status_code == 422 and 'id="options_en-error"' in page and "at most 300" in page
+    assert version(app) == 1
 
 
 def test_a_call_defined_by_a_file_is_read_only(admin, app, api_clock):

@@ -184,7 +184,7 @@ def move_question(raw: dict[str, Any], key: str, step: int) -> dict[str, Any]:
         return out
     upper, lower = (questions[m], questions[n]) if step == -1 else (questions[n], questions[m])
     if _depends_on(lower, upper["key"]):  # swapping would ask the dependent one first
-        raise EditRefused("order", lower["key"] if step == 1 else upper["key"])
+        raise EditRefused("order", lower["key"])
     questions[n], questions[m] = questions[m], questions[n]
     return out
 

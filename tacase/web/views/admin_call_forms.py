@@ -60,12 +60,12 @@ TYPE_NAMES = {
 COLUMN_SLOTS = 3  # empty columns offered beyond those a table has
 
 
-def _three(name: str, max_length: int, *, area: bool = False, required: bool = False) -> list[Any]:
+def _three(name: str, max_length: int, *, area: bool = False, required: Any = None) -> list[Any]:
     """The fields of one text in English, French and Spanish: English first (required if said),
     French and Spanish optional (the English text is used when they are left empty)."""
     kind = TextAreaField if area else StringField
     too_long = Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length))
-    english = [DataRequired(_l("Enter the text in English."))] if required else [Optional()]
+    english = [DataRequired(required)] if required else [Optional()]
     return [kind(_l("English"), validators=[*english, too_long], render_kw={"maxlength": max_length}),
             kind(_l("French"), validators=[Optional(), too_long], render_kw={"maxlength": max_length}),
             kind(_l("Spanish"), validators=[Optional(), too_long], render_kw={"maxlength": max_length})]
@@ -96,8 +96,10 @@ class DetailsForm(OnceForm):
         SelectChoice("questionnaire", _l("Questionnaire")),
         SelectChoice("submissions", _l("Call for submissions"))],
         validators=[DataRequired(_l("Choose the kind of call."))])
-    title_en, title_fr, title_es = _three("title", MAX_TEXT["title"], required=True)
-    intro_en, intro_fr, intro_es = _three("introduction", MAX_TEXT["introduction"], area=True, required=True)
+    title_en, title_fr, title_es = _three("title", MAX_TEXT["title"],
+                                          required=_l("Enter the title of the call in English."))
+    intro_en, intro_fr, intro_es = _three("introduction", MAX_TEXT["introduction"], area=True,
+                                          required=_l("Enter the introduction in English."))
     audience = RadioField(_l("Who is asked"), choices=[
         SelectChoice("all", _l("Every Member and observer State")),
         SelectChoice("some", _l("The States chosen below"))], default="all",
@@ -231,7 +233,8 @@ class ColumnForm(Form):
 class QuestionForm(OnceForm):
     qtype = RadioField(_l("Kind of answer"), choices=[SelectChoice(k, v[0]) for k, v in TYPE_NAMES.items()],
                        validators=[DataRequired(_l("Choose the kind of answer."))])
-    label_en, label_fr, label_es = _three("label", MAX_TEXT["label"], area=True, required=True)
+    label_en, label_fr, label_es = _three("label", MAX_TEXT["label"], area=True,
+                                          required=_l("Enter the wording of the question in English."))
     help_en, help_fr, help_es = _three("help", MAX_TEXT["help"], area=True)
     required = BooleanField(_l("An answer is required before the response is submitted"))
     section_en, section_fr, section_es = _three("section", MAX_TEXT["section"])
@@ -339,7 +342,7 @@ class QuestionForm(OnceForm):
             label = texts(column, "label")
             if label is None:
                 if any((column[f"label_{lang}"].data or "").strip() for lang in ("fr", "es")):
-                    column.label_en.errors.append(_("Enter the text in English."))
+                    column.label_en.errors.append(_("Enter the heading of the column in English."))
                     ok = False
                 continue
             key = column.key.data if QUESTION_KEY.match(column.key.data or "") else None
@@ -503,7 +506,11 @@ def has_errors(form: Any, names: tuple[str, ...]) -> bool:
 def error_pairs(form: Any) -> list[tuple[str, str]]:
     """(the id to link to, the message) of every error, in the order of the form, for the summary."""
     out: list[tuple[str, str]] = []
+    if "key" in form:  # the first field of a new call's page
+        out += [("key", m) for m in form["key"].errors or []]
     for f in form:
+        if f.name == "key":
+            continue
         if isinstance(f, FieldList):
             out += [(sub.id, m) for entry in f for sub in entry.form for m in sub.errors or []]
         elif f.type not in ("CSRFTokenField", "HiddenField"):
