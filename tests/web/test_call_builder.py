@@ -14,7 +14,8 @@ from tacase.engine import calls as call_defs
 from tacase.services.calls import registry
 from tests.integration.call_fixtures import make_call
 from tests.web.conftest import sign_in
-from tests.web.test_admin import text, tokens
+from tests.web.test_admin import text
+from tests.web.test_admin import tokens as _tokens
 
 NEW = "/admin/calls/new"
 CALL = "/admin/calls/needs-2027"
@@ -36,6 +37,14 @@ FIRST = {"qtype": "yes_no", "label_en": "Does your State have a plan?", "label_f
 def admin(client, seeded, api_clock):
     assert sign_in(client, seeded.admin, totp=seeded.admin.code(api_clock)).status_code == 302
     return client
+
+
+def tokens(client, path: str) -> dict[str, str]:
+    """The form's tokens, and the call's version the page was read at when it has one."""
+    found = _tokens(client, path)
+    page = client.get(path).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    return {**found, "version": version.group(1)} if version else found
 
 
 def definition(app, key: str = "needs-2027") -> call_defs.CallDefinition:
@@ -264,6 +273,17 @@ def test_a_problem_the_format_finds_in_a_question_is_shown_beside_its_field(admi
     assert version(app) == 1
 
 
+def test_a_change_made_since_the_page_was_read_is_not_overwritten(admin, app):
+    assert create(admin).status_code == 303
+    path = f"{CALL}/details"
+    stale = tokens(admin, path)
+    assert add(admin, qtype="date", label_en="Date adopted").status_code == 303
+    same = {k: v for k, v in DETAILS.items() if k != "key"}
+    refused = admin.post(path, data={**stale, **same, "title_en": "Another title"})
+    assert refused.status_code == 409 and "now version 2" in text(refused)
+    assert definition(app).title.en == "Needs on economic rights" and version(app) == 2
+
+
 def test_a_call_defined_by_a_file_is_read_only(admin, app, api_clock):
     with app.extensions["tacase"]["sessions"]() as s:
         make_call(s, api_clock)
@@ -284,3 +304,19 @@ def test_only_administrators_write_calls_with_forms(client, seeded, path):
     sign_in(client, seeded.fiji)
     assert client.get(path).status_code == 403
     assert client.post(path, data={}).status_code == 403
+
+
+def test_every_input_is_labelled_and_the_pages_work_without_script(admin):
+    assert create(admin).status_code == 303
+    for path in (NEW, CALL, f"{CALL}/details", f"{CALL}/questions/new",
+                 f"{CALL}/questions/does_your_state_have_a_plan/edit",
+                 f"{CALL}/questions/does_your_state_have_a_plan/remove"):
+        page = text(admin.get(path))
+        assert "<script" not in page and "style=" not in page, path
+        inputs = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page)
+        for input_id in inputs:
+            assert f'for="{input_id}"' in page, (path, input_id)
+    # The kinds of answer are named in words, each setting under a heading saying when it applies.
+    page = text(admin.get(f"{CALL}/questions/new"))
+    for heading in ("For one choice or several choices", "For a number", "For a scale", "For a table of rows"):
+        assert heading in page

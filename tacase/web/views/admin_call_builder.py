@@ -119,6 +119,14 @@ def _place(form: Any, errors: list[str], number: int | None, qtype: str | None) 
     return rest
 
 
+def _stale(form: Any, call: Any) -> list[str]:
+    """A problem when the call changed since the page was read: the change is not made over it."""
+    if (form.version.data or "") == str(call.version):
+        return []
+    return [_("The call was changed since you opened this page; it is now version %(version)s. Go back to "
+              "the call to see the change, then make yours again.", version=call.version)]
+
+
 def _conflict(message: str) -> str:
     if "exists already" in message:
         return _("A call with this short name exists already: choose another.")
@@ -210,11 +218,13 @@ def admin_call_details(key: str) -> Any:
                                errors=error_pairs(form) if status != 200 else []), status
 
     if showing_form():
-        form.form_token.data = once.new_token()
+        form.form_token.data, form.version.data = once.new_token(), str(call.version)
         form.fill(raw)
         return page([])
     if (refused := _refusal(form)) is not None:
         return refused
+    if stale := _stale(form, call):
+        return page(stale, 409)
     details = form.details()
     if details is None:
         return page([], 422)
@@ -235,12 +245,14 @@ def _question_page(key: str, qkey: str | None) -> Any:
                                errors=error_pairs(form) if status != 200 else []), status
 
     if showing_form():
-        form.form_token.data = once.new_token()
+        form.form_token.data, form.version.data = once.new_token(), str(call.version)
         if existing:
             form.fill(existing)
         return page([])
     if (refused := _refusal(form)) is not None:
         return refused
+    if stale := _stale(form, call):
+        return page(stale, 409)
     question = form.question(set(builder.question_keys(raw)), existing)
     if question is None:
         return page([], 422)

@@ -60,15 +60,16 @@ TYPE_NAMES = {
 COLUMN_SLOTS = 3  # empty columns offered beyond those a table has
 
 
-def _three(name: str, max_length: int, *, area: bool = False, required: Any = None) -> list[Any]:
+def _three(name: str, max_length: int, *, area: bool = False, required: Any = None,
+           labels: tuple[Any, Any, Any] = (_l("English"), _l("French"), _l("Spanish"))) -> list[Any]:
     """The fields of one text in English, French and Spanish: English first (required if said),
     French and Spanish optional (the English text is used when they are left empty)."""
     kind = TextAreaField if area else StringField
     too_long = Length(max=max_length, message=_l("Use at most %(max)d characters.", max=max_length))
     english = [DataRequired(required)] if required else [Optional()]
-    return [kind(_l("English"), validators=[*english, too_long], render_kw={"maxlength": max_length}),
-            kind(_l("French"), validators=[Optional(), too_long], render_kw={"maxlength": max_length}),
-            kind(_l("Spanish"), validators=[Optional(), too_long], render_kw={"maxlength": max_length})]
+    return [kind(labels[0], validators=[*english, too_long], render_kw={"maxlength": max_length}),
+            kind(labels[1], validators=[Optional(), too_long], render_kw={"maxlength": max_length}),
+            kind(labels[2], validators=[Optional(), too_long], render_kw={"maxlength": max_length})]
 
 
 def texts(form: Any, name: str) -> dict[str, str] | None:
@@ -92,6 +93,7 @@ def _english_with_translations(form: Any, name: str) -> bool:
 # --- the details ------------------------------------------------------------------------------------
 
 class DetailsForm(OnceForm):
+    version = HiddenField()  # the call's version the page showed: a change made since is not overwritten
     kind = RadioField(_l("Kind of call"), choices=[
         SelectChoice("questionnaire", _l("Questionnaire")),
         SelectChoice("submissions", _l("Call for submissions"))],
@@ -221,7 +223,8 @@ class NewCallDetails(DetailsForm):
 
 class ColumnForm(Form):
     key = HiddenField()
-    label_en, label_fr, label_es = _three("column", MAX_TEXT["label"])
+    label_en, label_fr, label_es = _three("column", MAX_TEXT["label"], labels=(
+        _l("Heading in English"), _l("Heading in French"), _l("Heading in Spanish")))
     ctype = SelectField(_l("Kind of answer"), choices=[
         SelectChoice("text", _l("Short text")), SelectChoice("number", _l("Number")),
         SelectChoice("choice", _l("One choice"))], default="text")
@@ -231,6 +234,7 @@ class ColumnForm(Form):
 
 
 class QuestionForm(OnceForm):
+    version = HiddenField()
     qtype = RadioField(_l("Kind of answer"), choices=[SelectChoice(k, v[0]) for k, v in TYPE_NAMES.items()],
                        validators=[DataRequired(_l("Choose the kind of answer."))])
     label_en, label_fr, label_es = _three("label", MAX_TEXT["label"], area=True,
