@@ -261,7 +261,7 @@ def test_the_details_are_changed_as_the_next_version(admin, app):
     # A problem the format finds (a reminder before the call opens) is shown beside its field.
     late = admin.post(path, data={**tokens(admin, path), **same, "reminders": "100"})
     assert late.status_code == 422 and 'id="reminders-error"' in text(late)
-    assert "before the call opens" in text(late)
+    assert "A reminder 100 days before the closing date would come before the call opens." in text(late)
 
 
 def test_a_problem_the_format_finds_in_a_question_is_shown_beside_its_field(admin, app):
@@ -269,7 +269,8 @@ def test_a_problem_the_format_finds_in_a_question_is_shown_beside_its_field(admi
     long_option = "x" * 301
     refused = add(admin, qtype="choice", label_en="Obstacle", options_en=f"Data\n{long_option}")
     page = text(refused)
-    assert refused.status_code == 422 and 'id="options_en-error"' in page and "at most 300" in page
+    assert refused.status_code == 422 and 'id="options_en-error"' in page
+    assert "Use at most 300 characters." in page
     assert version(app) == 1
 
 
@@ -318,5 +319,6 @@ def test_every_input_is_labelled_and_the_pages_work_without_script(admin):
             assert f'for="{input_id}"' in page, (path, input_id)
     # The kinds of answer are named in words, each setting under a heading saying when it applies.
     page = text(admin.get(f"{CALL}/questions/new"))
-    for heading in ("For one choice or several choices", "For a number", "For a scale", "For a table of rows"):
+    for heading in ("For one choice or several choices", "For a number", "For a scale",
+                    "For a table of rows"):
         assert heading in page

@@ -5,6 +5,7 @@ tacase.services.calls.builder); a call defined by a file is shown, and changed i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, make_response, render_template, url_for
@@ -98,13 +99,26 @@ def _field_for(form: Any, where: str, qtype: str | None) -> Any:
     return form[name] if name and name in form else None
 
 
+def _said(what: str) -> str:
+    """A problem of the format in the page's words, for those the forms do not prevent themselves."""
+    what = re.sub(r"^(?:[a-z_]+(?:\.[a-z]{2})?: )+", "", what)  # a place within the place: "label.en: "
+    if found := re.fullmatch(r"is \d+ characters long; at most (\d+)", what):
+        return _("Use at most %(max)s characters.", max=found.group(1))
+    if found := re.fullmatch(r"(\d+) days before closes_on is before the call opens on (\S+)", what):
+        return _("A reminder %(days)s days before the closing date would come before the call opens.",
+                 days=found.group(1))
+    if what == "must be a non-empty text":
+        return _("Enter the text.")
+    return what[:1].upper() + what[1:]
+
+
 def _place(form: Any, errors: list[str], number: int | None, qtype: str | None) -> list[str]:
     """Each problem beside its field: the call's own places, and those of question `number` (of type
     `qtype`); the others are returned for the summary."""
     rest = []
     for problem in errors:
         n, where, what = builder.placed(problem)
-        text = (what or where)[:1].upper() + (what or where)[1:]
+        text = _said(what or where)
         f = None
         if n is None and where:
             f = _field_for(form, where, None)
