@@ -19,11 +19,11 @@ from tacase.services.errors import Conflict, ValidationFailed
 from tacase.web.context import actor, clock_fn, db, runtime
 from tacase.web.views import once
 from tacase.web.views.admin import _refusal, _send
+from tacase.web.views.admin_call_conditions import condition_words
 from tacase.web.views.admin_call_forms import (
     TYPE_NAMES,
     NewCallDetails,
     QuestionForm,
-    condition_words,
     error_pairs,
 )
 from tacase.web.views.admin_call_forms import DetailsForm as _DetailsForm

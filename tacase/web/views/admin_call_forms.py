@@ -40,6 +40,7 @@ from tacase.reference import requesting_states
 from tacase.services.calls import builder
 from tacase.web.i18n import state_name
 from tacase.web.views.admin import CheckboxesField
+from tacase.web.views.admin_call_conditions import condition_choices, condition_value
 from tacase.web.views.forms import OnceForm
 
 LANGS = ("en", "fr", "es")
@@ -441,48 +442,6 @@ def _decimal(f: StringField) -> int | str | None:
         pass
     f.errors.append(_("Give a number, such as 1990 or 2.5, or leave it empty."))
     return None
-
-
-def condition_value(when: dict[str, Any]) -> str:
-    values = [when["equals"]] if "equals" in when else list(when.get("in", []))
-    return json.dumps([when["question"], values], separators=(",", ":"))
-
-
-def condition_choices(earlier: list[dict[str, Any]], current: dict[str, Any] | None) -> list[SelectChoice]:
-    """"“Wording” is Yes", one for each value an earlier yes/no, choice or scale question can take; the
-    question's own condition kept as it is when it is none of these (several values, a number)."""
-    out: list[SelectChoice] = []
-    for q in earlier:
-        wording = q["label"]["en"]
-        values: list[tuple[Any, str]] = []
-        if q["type"] == "yes_no":
-            values = [(True, _("Yes")), (False, _("No"))]
-        elif q["type"] in ("choice", "choices"):
-            values = [(o["value"], o["label"]["en"]) for o in q["options"]]
-        elif q["type"] == "scale":
-            values = [(n, str(n)) for n in range(int(q["min"]), int(q["max"]) + 1)]
-        for value, shown in values:
-            out.append(SelectChoice(condition_value({"question": q["key"], "equals": value}), _(
-                "Only if “%(question)s” is %(answer)s", question=wording, answer=shown)))
-    when = (current or {}).get("when")
-    if when and condition_value(when) not in {c.value for c in out}:
-        out.append(SelectChoice(condition_value(when), _("As now: %(condition)s",
-                                                         condition=condition_words(when, earlier))))
-    return out
-
-
-def condition_words(when: dict[str, Any] | None, questions: list[dict[str, Any]]) -> str:
-    """A condition in words: “Has a plan?” is Yes (or: is 2 or 3)."""
-    if not when:
-        return ""
-    parent = next((q for q in questions if q["key"] == when["question"]), None)
-    if parent is None:
-        return ""
-    names = {o["value"]: o["label"]["en"] for o in parent.get("options", [])}
-    values = [when["equals"]] if "equals" in when else list(when.get("in", []))
-    shown = [(_("Yes") if v else _("No")) if isinstance(v, bool) else names.get(v, str(v)) for v in values]
-    return _("“%(question)s” is %(answer)s", question=parent["label"]["en"],
-             answer=f" {_('or')} ".join(shown))
 
 
 def _declared(*classes: type) -> tuple[str, ...]:
