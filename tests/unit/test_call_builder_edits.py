@@ -93,3 +93,19 @@ def test_the_details_replace_those_of_the_call_and_keep_its_questions():
 ])
 def test_a_parsers_problem_is_placed(problem, expected):
     assert builder.placed(problem) == expected
+
+
+def test_a_condition_is_said_in_words():
+    from flask import Flask
+    from flask_babel import Babel
+
+    from tacase.web.views.admin_call_conditions import condition_words
+
+    app = Flask(__name__)
+    Babel(app)
+    questions = copy.deepcopy(RAW)["questions"]
+    with app.test_request_context():
+        assert condition_words({"question": "has_plan", "equals": True}, questions) == "“Has a plan?” is Yes"
+        assert condition_words({"question": "sectors", "in": ["health", "labour"]}, questions) == (
+            "“Sectors” is Health or Labour")
+        assert condition_words({"question": "gone", "equals": 1}, questions) == ""

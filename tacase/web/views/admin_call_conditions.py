@@ -48,5 +48,7 @@ def condition_words(when: dict[str, Any] | None, questions: list[dict[str, Any]]
     names = {o["value"]: o["label"]["en"] for o in parent.get("options", [])}
     values = [when["equals"]] if "equals" in when else list(when.get("in", []))
     shown = [(_("Yes") if v else _("No")) if isinstance(v, bool) else names.get(v, str(v)) for v in values]
-    return _("“%(question)s” is %(answer)s", question=parent["label"]["en"],
-             answer=f" {_('or')} ".join(shown))
+    answer = shown[0]
+    for more in shown[1:]:
+        answer = _("%(some)s or %(other)s", some=answer, other=more)
+    return _("“%(question)s” is %(answer)s", question=parent["label"]["en"], answer=answer)
