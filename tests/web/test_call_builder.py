@@ -197,6 +197,11 @@ def test_a_condition_names_an_earlier_question_and_the_order_keeps_it(admin, app
     kept = admin.post(remove, data={**tokens(admin, remove)})
     assert kept.status_code == 409 and "change or remove that question's condition first" in text(kept)
     assert definition(app).version == 2
+    # Changing the question another depends on so that its condition no longer fits is refused.
+    edit = f"{CALL}/questions/does_your_state_have_a_plan/edit"
+    broken = admin.post(edit, data={**tokens(admin, edit), "qtype": "text", "label_en": "A plan?"})
+    assert broken.status_code == 422
+    assert "Question 2 is asked depending on the answer to this one" in text(broken)
     # A condition that is not among the choices offered is refused beside the field.
     forged = add(admin, qtype="text", label_en="Other", condition='["year_adopted",["1"]]')
     assert forged.status_code == 422 and 'id="condition-error"' in text(forged)

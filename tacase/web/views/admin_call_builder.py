@@ -126,6 +126,9 @@ def _place(form: Any, errors: list[str], number: int | None, qtype: str | None) 
             f = _field_for(form, where, qtype)
         if f is not None:
             f.errors = [*f.errors, text]
+        elif n is not None and n != number and where == "when":
+            rest.append(_("Question %(number)d is asked depending on the answer to this one, and its "
+                          "condition would no longer fit: change that question's condition first.", number=n))
         elif n is not None:
             rest.append(_("Question %(number)d: %(problem)s", number=n, problem=text))
         else:
