@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tacase.db.models import CallResponse
+from tacase.db.models import CallResponse, User
 from tacase.services.calls import registry
 from tacase.services.clock import FixedClock
 from tests import calls_seed
@@ -238,6 +238,21 @@ class Env:
                 s.commit()
         return self._call_key
 
+    def office_call(self) -> str:
+        """A call written by an administrator (not a file's), made once for the module."""
+        if not hasattr(self, "_office_call"):
+            from tacase.services.actors import Actor
+            from tacase.services.calls import authoring
+            from tests.integration.call_fixtures import RAW
+
+            with self.world.sessions() as s:
+                admin = Actor.for_user(s.get(User, self.accounts["admin"].id))
+                call, _ = authoring.write_call(s, admin, self.world.clock, {**RAW, "key": "matrix-office"},
+                                               timezone="Europe/Zurich")
+                self._office_call = call.key
+                s.commit()
+        return self._office_call
+
     def call_response(self) -> int:
         """A submitted response of FJI to the call, of its own (a reopening changes it)."""
         key = self.call_key()
@@ -288,6 +303,8 @@ class Values(dict):
             self[key] = self.env.token_id()
         elif key == "call":  # a call for input to FJI and WSM
             self[key] = self.env.call_key()
+        elif key == "office_call":  # a call written by an administrator
+            self[key] = self.env.office_call()
         elif key == "call_response":  # a new submitted response of FJI to it
             self[key] = self.env.call_response()
         elif key in ("call_document", "call_document_response"):  # a file of a new response

@@ -24,7 +24,13 @@ DIGITS = "9" * 5000
 FIELDS = ("email", "password", "totp", "type", "title", "fields", "trigger", "comment", "data",
           "body", "visibility", "assignee_id", "name", "expires_in_days", "day", "reason", "roles",
           "state", "display_name", "is_active", "daily_digest", "locale", "current_password",
-          "new_password", "confirm", "version", "form_token", "objectives", "budget")
+          "new_password", "confirm", "version", "form_token", "objectives", "budget",
+          # the forms that write a call
+          "key", "kind", "title_en", "intro_en", "audience", "states", "opens_day", "opens_month",
+          "opens_year", "closes_day", "reminders", "qtype", "label_en", "label_fr", "options_en",
+          "option_values", "condition", "number_min", "number_max", "scale_min", "scale_max",
+          "max_choices", "columns-0-label_en", "columns-0-ctype", "columns-0-options_en",
+          "columns-99999999999999999999-label_en", "direction")
 
 
 @dataclass(frozen=True)

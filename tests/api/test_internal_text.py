@@ -146,7 +146,7 @@ def _fillings(planted: Planted, rule: str) -> list[dict[str, Any]]:
         "trigger": list(workflow.triggers()), "wtype": ["upr_fund"],
         "filename": ["web/tacase.css", "swagger-ui.css"], "code": ["FJI"], "name": ["stages", "monthly"],
         "fmt": ["html", "csv"],  # the reports' files
-        "key": ["escr-needs-2026"],  # a call for input
+        "key": ["escr-needs-2026"], "qkey": ["has_plan"],  # a call for input and one of its questions
         # Ids of things a State never reaches: its answer must carry no marker either.
         "user_id": [1], "token_id": [1], "closure_id": [1], "notification_id": [1],
     }

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from tacase.db.models import User
 from tacase.services import accounts, cases, comments, documents, public_record, transitions
 from tacase.services.actors import SYSTEM, Actor
-from tacase.services.calls import invitations, responses, stakeholders
+from tacase.services.calls import authoring, invitations, responses, stakeholders
 from tests.api.conftest import PASSWORD, complete_fields
 from tests.e2e.conftest import ROOT, LiveServer, serve, sign_in_as
-from tests.integration.call_fixtures import COMPLETE, make_call
+from tests.integration.call_fixtures import COMPLETE, RAW, make_call
 from tests.web.seed import Person
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,6 +57,7 @@ class CallPages:
     invitation: str  # the path of a colleague's single-use invitation
     contribution: str  # the path of a stakeholder's draft, behind its e-mailed link
     response_id: int  # Fiji's submitted response to the questionnaire
+    office_call: str  # a call an administrator wrote in the pages
 
 
 def _enrich(server: LiveServer, directory: Path) -> Extra:
@@ -130,7 +131,10 @@ def _calls(db: Any, server: LiveServer, fiji: Actor) -> CallPages:
             stakeholders.save_draft(db, clock, token, COMPLETE)
             stakeholders.submit(db, clock, token, consent_to_publish=True)
         paths.append(f"/calls/contributions/{token}")
-    return CallPages(invitation.removeprefix(server.url), paths[1], submitted.id)
+    admin = Actor.for_user(db.scalar(select(User).where(User.email == server.seeded.admin.email)))
+    office, _ = authoring.write_call(db, admin, clock, {**RAW, "key": "office-needs"},
+                                     timezone="Europe/Zurich")
+    return CallPages(invitation.removeprefix(server.url), paths[1], submitted.id, office.key)
 
 
 @dataclass
@@ -189,6 +193,16 @@ def _write_a_broken_call(page: Any) -> None:
     page.get_by_label("The call").fill("key: needs\nkind: poll\n")
     page.get_by_role("button", name="Save the call").click()
     assert page.locator(".error-summary").count() == 1
+
+
+def _build_a_broken_call(page: Any) -> None:
+    """The form of a new call sent with a bad short name, a date that is none and no question."""
+    page.locator("#key").fill("Needs 2027")
+    page.locator("#opens_day").fill("31")
+    page.locator("#opens_month").fill("2")
+    page.locator("#opens_year").fill("2027")
+    page.get_by_role("button", name="Save the call").click()
+    assert page.locator(".error-summary").count() == 1 and page.locator("#key-error").count() == 1
 
 
 @dataclass(frozen=True)
@@ -273,7 +287,18 @@ PAGES = (
     PageType("public-call", None, lambda s: "/public/calls/test-submissions"),
     PageType("admin-calls", "admin", lambda s: "/admin/calls"),
     PageType("admin-call-new", "admin", lambda s: "/admin/calls/new"),
-    PageType("admin-call-new-errors", "admin", lambda s: "/admin/calls/new", _write_a_broken_call),
+    PageType("admin-call-new-errors", "admin", lambda s: "/admin/calls/new", _build_a_broken_call),
+    PageType("admin-call-new-text", "admin", lambda s: "/admin/calls/new/text"),
+    PageType("admin-call-new-text-errors", "admin", lambda s: "/admin/calls/new/text", _write_a_broken_call),
+    PageType("admin-call", "admin", lambda s: f"/admin/calls/{s.extra.calls.office_call}"),
+    PageType("admin-call-file", "admin", lambda s: "/admin/calls/test-needs"),
+    PageType("admin-call-details", "admin", lambda s: f"/admin/calls/{s.extra.calls.office_call}/details"),
+    PageType("admin-call-question-new", "admin",
+             lambda s: f"/admin/calls/{s.extra.calls.office_call}/questions/new"),
+    PageType("admin-call-question-edit", "admin",
+             lambda s: f"/admin/calls/{s.extra.calls.office_call}/questions/sectors/edit"),
+    PageType("admin-call-question-remove", "admin",
+             lambda s: f"/admin/calls/{s.extra.calls.office_call}/questions/notes/remove"),
     PageType("not-found", None, lambda s: "/public/record/XXX-0000-000", status=404),
     PageType("not-found-signed-in", "fiji", lambda s: "/cases/XXX-0000-000", status=404),
 )

@@ -347,7 +347,7 @@ def test_every_input_is_labelled_and_no_script_is_sent(admin, seeded, db, path):
 def test_an_administrator_writes_and_changes_a_call(admin):
     from tests.integration.test_call_authoring import text
 
-    client, new, edit = admin, "/admin/calls/new", "/admin/calls/needs-test/edit"
+    client, new, edit = admin, "/admin/calls/new/text", "/admin/calls/needs-test/edit"
     page = client.get(new)
     assert page.status_code == 200 and "key: my-call-2027" in page.get_data(as_text=True)
     refused = client.post(new, data={**tokens(client, new), "definition": "key: [\n"})
@@ -356,9 +356,10 @@ def test_an_administrator_writes_and_changes_a_call(admin):
     bad = client.post(new, data={**tokens(client, new), "definition": text(kind="poll")})
     assert bad.status_code == 422 and "kind: must be one of" in bad.get_data(as_text=True)
     made = client.post(new, data={**tokens(client, new), "definition": text()})
-    assert made.status_code == 303 and made.headers["Location"].endswith("/admin/calls")
-    listed = client.get("/admin/calls").get_data(as_text=True)
-    assert "The call was saved." in listed and edit in listed
+    assert made.status_code == 303 and made.headers["Location"].endswith("/admin/calls/needs-test")
+    shown = client.get("/admin/calls/needs-test").get_data(as_text=True)
+    assert "The call was saved." in shown and edit in shown
+    assert "/admin/calls/needs-test" in client.get("/admin/calls").get_data(as_text=True)
     again = client.post(new, data={**tokens(client, new), "definition": text()})
     assert again.status_code == 409 and "exists already" in again.get_data(as_text=True)
     assert "key: needs-test" in client.get(edit).get_data(as_text=True)

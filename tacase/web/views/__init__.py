@@ -4,6 +4,7 @@
 from tacase.web.views import (  # noqa: F401
     account,
     admin,
+    admin_call_builder,
     admin_calls,
     admin_iati,
     audit_pages,

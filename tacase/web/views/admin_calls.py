@@ -73,9 +73,9 @@ def _write(form: CallTextForm, endpoint: str, key: str | None, call: Any = None)
         return _page(form, call=call, status=422)
 
     def work() -> str:
-        authoring.write_call(db(), actor(), clock_fn(), form.definition.data or "",
-                             timezone=runtime().timezone, key=key)
-        return url_for("web.admin_calls")
+        call, _outcome = authoring.write_call(db(), actor(), clock_fn(), form.definition.data or "",
+                                              timezone=runtime().timezone, key=key)
+        return url_for("web.admin_call", key=call.key)
 
     try:
         return _send(form, endpoint, work, _("The call was saved. Its responses keep the version they "
@@ -100,15 +100,15 @@ def admin_calls() -> Any:
     return render_template("web/admin_calls.html", calls=registry.list_calls(db()))
 
 
-@bp.route("/admin/calls/new", methods=["GET", "POST"])
-def admin_call_new() -> Any:
+@bp.route("/admin/calls/new/text", methods=["GET", "POST"])
+def admin_call_new_text() -> Any:
     require_role({ADMIN})
     form = CallTextForm()
     if showing_form():
         form.form_token.data = once.new_token()
         form.definition.data = STARTER
         return _page(form)
-    return _write(form, "web.admin_call_new", None)
+    return _write(form, "web.admin_call_new_text", None)
 
 
 @bp.route("/admin/calls/<key>/edit", methods=["GET", "POST"])
