@@ -22,6 +22,8 @@ COLUMN_TYPES = ("text", "number", "choice")
 CONDITION_TYPES = ("yes_no", "choice", "choices", "scale", "number")
 
 CALL_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+# Keys that name pages of their own (/admin/calls/new), not a call.
+RESERVED_CALL_KEYS = frozenset({"new"})
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 OPTION_VALUE = re.compile(r"^[a-z0-9_]{1,64}$")
 _NUMBER_TEXT = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")

@@ -43,6 +43,7 @@ from tacase.engine.call_model import (
     OPTION_VALUE,
     QUESTION_KEY,
     QUESTION_TYPES,
+    RESERVED_CALL_KEYS,
     SUBMITTED_BY,
     CallDefinition,
     CallDefinitionError,
@@ -88,6 +89,9 @@ def parse(raw: Any, source: str, expected_key: str | None = None) -> CallDefinit
     if not isinstance(key, str) or not CALL_KEY.match(key):
         if "key" in raw:
             p.add("key", "must be 3 to 64 lower-case letters, digits and hyphens, such as 'escr-needs-2026'")
+        key = None
+    elif key in RESERVED_CALL_KEYS:
+        p.add("key", f"{key!r} is kept for the page that writes a new call; choose another key")
         key = None
     elif expected_key is not None and key != expected_key:
         p.add("key", f"is {key!r} but the file is named {expected_key}.yaml")

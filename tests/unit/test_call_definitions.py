@@ -161,6 +161,12 @@ def test_bad_key(key):
     assert has(problems(raw), "test-call.yaml: key: must be 3 to 64")
 
 
+def test_a_key_that_names_a_page_is_refused():
+    raw = base()
+    raw["key"] = "new"
+    assert has(problems(raw, "the call", expected_key=None), "the call: key: 'new' is kept for the page")
+
+
 def test_key_must_match_the_file_name():
     assert has(problems(base(), "other.yaml", expected_key="other"),
                "other.yaml: key: is 'test-call' but the file is named other.yaml")

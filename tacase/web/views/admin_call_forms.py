@@ -35,6 +35,7 @@ from tacase.engine.call_model import (
     MIN_OPTIONS,
     OPTION_VALUE,
     QUESTION_KEY,
+    RESERVED_CALL_KEYS,
 )
 from tacase.reference import requesting_states
 from tacase.services.calls import builder
@@ -44,7 +45,7 @@ from tacase.web.views.admin_call_conditions import condition_choices, condition_
 from tacase.web.views.forms import OnceForm
 
 LANGS = ("en", "fr", "es")
-RESERVED_KEYS = frozenset({"new"})  # /admin/calls/new is the page for a new call
+RESERVED_KEYS = RESERVED_CALL_KEYS  # /admin/calls/new is the page for a new call
 TYPE_NAMES = {
     "text": (_l("Short text"), _l("One line, such as the name of a ministry.")),
     "long_text": (_l("Long text"), _l("Several lines or paragraphs.")),
