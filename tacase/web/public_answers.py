@@ -20,8 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, request
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.exc import DBAPIError
 
 from tacase.audit.checkpoints import chain_end
+from tacase.db.audit_models import AuditEvent
+from tacase.db.session import normalise_url
 from tacase.web.context import db, ext
 from tacase.web.i18n import select_locale
 
@@ -88,11 +92,35 @@ def _older(generation: Any, than: Any) -> bool:
     return bool(generation[0] < than[0])
 
 
+HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+
+
 def install(app: Any) -> None:
     config = app.extensions["tacase"]["config"]
     megabytes = config.PUBLIC_ANSWER_CACHE_MB
-    app.extensions["tacase"]["public_answers"] = (
-        AnswerCache(megabytes * 1024 * 1024, config.PUBLIC_ANSWER_CACHE_SECONDS) if megabytes > 0 else None)
+    cache = (AnswerCache(megabytes * 1024 * 1024, config.PUBLIC_ANSWER_CACHE_SECONDS)
+             if megabytes > 0 else None)
+    app.extensions["tacase"]["public_answers"] = cache
+    app.extensions["tacase"]["public_head"] = _head_engine(config.DATABASE_URL) if cache else None
+
+
+def _head_engine(url: str) -> Engine | None:
+    """On PostgreSQL the head is read on connections of its own in autocommit, with no ping: one round
+    trip, no transaction to begin or end (a dropped connection fails that read, which then goes the
+    ordinary way). SQLite reads it in the request's session."""
+    url = normalise_url(url)
+    if not url.startswith("postgresql"):
+        return None
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=6)
+
+
+def _generation() -> tuple[int, str | None]:
+    engine: Engine | None = ext().get("public_head")
+    if engine is None:
+        return chain_end(db())
+    with engine.connect() as connection:
+        head = connection.execute(HEAD).first()
+    return (head.seq, head.hash) if head else (0, None)
 
 
 def kept_until_the_record_changes(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,7 +132,10 @@ def kept_until_the_record_changes(view: Callable[..., Any]) -> Callable[..., Any
         cache: AnswerCache | None = ext().get("public_answers")
         if cache is None:
             return view(*args, **kwargs)
-        generation = chain_end(db())
+        try:
+            generation = _generation()
+        except DBAPIError:  # the ordinary way says what is wrong
+            return view(*args, **kwargs)
         key = (request.path, request.query_string, select_locale())
         body = cache.get(generation, key)
         if body is not None:

@@ -22,6 +22,8 @@ def app(fresh_db, api_clock) -> Iterator[Flask]:
     app = make_app(fresh_db, api_clock, TACASE_PUBLIC_ANSWER_CACHE_MB="1")
     yield app
     app.extensions["tacase"]["engine"].dispose()
+    if app.extensions["tacase"]["public_head"] is not None:
+        app.extensions["tacase"]["public_head"].dispose()
 
 
 @pytest.fixture
@@ -104,5 +106,20 @@ def test_tests_and_settings_without_the_cache_see_every_change(fresh_db, api_clo
     app = make_app(fresh_db, api_clock)
     try:
         assert app.extensions["tacase"]["public_answers"] is None
+        assert app.extensions["tacase"]["public_head"] is None
     finally:
         app.extensions["tacase"]["engine"].dispose()
+
+
+def test_a_database_that_cannot_be_reached_gets_the_ordinary_answer(app, client, people, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from tacase.web import public_answers
+    ref = published(client, people["fiji"])
+
+    def unreachable():
+        raise OperationalError("SELECT", {}, Exception("the server closed the connection"))
+
+    monkeypatch.setattr(public_answers, "_generation", unreachable)
+    answer = client.get(f"{API}/public/cases/{ref}")
+    assert answer.status_code == 200 and answer.get_json()["reference"] == ref
