@@ -1,5 +1,6 @@
 # ruff: noqa: E501  (generated table definitions, one constraint a line)
-"""call_answered: each question a submitted response answered, for the results' counts and lists
+"""call_answered: each question a submitted response answered, for the results' counts and lists;
+an index of the numbers given
 
 Revision ID: 0016
 Revises: 0015
@@ -20,6 +21,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 500
+_NUMBERS = {
+    'postgresql_where': sa.text('number IS NOT NULL'),
+    'sqlite_where': sa.text('number IS NOT NULL'),
+}
 
 
 def upgrade() -> None:
@@ -38,6 +43,8 @@ def upgrade() -> None:
     with op.batch_alter_table('call_answered', schema=None) as batch_op:
         batch_op.create_index('ix_call_answered_call_id_question_submitted_at', ['call_id', 'question', 'submitted_at', 'response_id', 'region', 'respondent_type'], unique=False)
 
+    op.create_index('ix_call_answers_call_id_question_number', 'call_answers', ['call_id', 'question', 'number'],
+                    **_NUMBERS)
     _mark_submitted_responses()
 
 
@@ -106,6 +113,7 @@ def _mark_submitted_responses() -> None:
 
 def downgrade() -> None:
 
+    op.drop_index('ix_call_answers_call_id_question_number', table_name='call_answers')
     with op.batch_alter_table('call_answered', schema=None) as batch_op:
         batch_op.drop_index('ix_call_answered_call_id_question_submitted_at')
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -202,6 +203,9 @@ class CallAnswer(Base):
     __tablename__ = "call_answers"
     __table_args__ = (
         Index("ix_call_answers_call_id_question_choice", "call_id", "question", "choice"),
+        # The numbers given, counted from an index of those rows alone.
+        Index("ix_call_answers_call_id_question_number", "call_id", "question", "number",
+              postgresql_where=text("number IS NOT NULL"), sqlite_where=text("number IS NOT NULL")),
         Index("ix_call_answers_response_id", "response_id"),
     )
 

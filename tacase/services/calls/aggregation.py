@@ -1,7 +1,7 @@
 """A call's results: the submitted answers counted per question, for the office and the Board.
 
-Counted values come from `call_answers` as grouped counts, one query per kind of question (choices,
-numbers and scales), never one per question or per response. How many responses answered each
+Counted values come from `call_answers` as grouped counts, one query for the choices and scales'
+points and one for the numbers, never one per question or per response. How many responses answered each
 several-choice question, text, date and table is one grouped count over `call_answered`, and the
 answers listed are read in one statement that takes the first of each question from its index and
 reads only those responses' answers: no response is read that is not listed.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import and_, func, select, union_all
@@ -167,6 +167,13 @@ def _as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _point(choice: str) -> Decimal | None:
+    try:
+        return Decimal(choice)
+    except InvalidOperation:
+        return None
+
+
 def _listed_value(question: Question, raw: Any) -> Any:
     if question.type == "table":
         try:
@@ -201,17 +208,24 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
             .where(*_answered_filters(call, region, respondent_type), CallAnswered.question.in_(marked_keys))
             .group_by(CallAnswered.question)).all())
 
-    choice_keys = [k for t in CHOICE_TYPES for k in by_type[t]]
+    # Every choice made, and every scale's point (stored as its option too), counted in one pass over
+    # the index: the values of questions no longer of such a type are left out here rather than in the
+    # statement, which then reads each entry without comparing its question.
+    choice_keys = {k for t in CHOICE_TYPES for k in by_type[t]}
+    scale_keys = set(by_type["scale"])
     choice_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    if choice_keys:
+    numbers: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+    if choice_keys or scale_keys:
         for key, choice, count in session.execute(
                 select(CallAnswer.question, CallAnswer.choice, func.count())
-                .where(*answers, CallAnswer.question.in_(choice_keys), CallAnswer.choice.is_not(None))
+                .where(*answers, CallAnswer.choice.is_not(None))
                 .group_by(CallAnswer.question, CallAnswer.choice)):
-            choice_counts[key][choice] = count
+            if key in choice_keys:
+                choice_counts[key][choice] = count
+            elif key in scale_keys and (point := _point(choice)) is not None:
+                numbers[key].append((point, count))
 
-    number_keys = [k for t in NUMBER_TYPES for k in by_type[t]]
-    numbers: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+    number_keys = by_type["number"]
     if number_keys:
         for key, number, count in session.execute(
                 select(CallAnswer.question, CallAnswer.number, func.count())
