@@ -22,8 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 BATCH = 500
 _NUMBERS = {
-    'postgresql_where': sa.text('number IS NOT NULL'),
-    'sqlite_where': sa.text('number IS NOT NULL'),
+    'postgresql_where': sa.text('number IS NOT NULL AND choice IS NULL'),
+    'sqlite_where': sa.text('number IS NOT NULL AND choice IS NULL'),
 }
 
 

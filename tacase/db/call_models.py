@@ -203,9 +203,10 @@ class CallAnswer(Base):
     __tablename__ = "call_answers"
     __table_args__ = (
         Index("ix_call_answers_call_id_question_choice", "call_id", "question", "choice"),
-        # The numbers given, counted from an index of those rows alone.
+        # The numbers given (not a scale's points, counted as options), counted from an index of their own.
         Index("ix_call_answers_call_id_question_number", "call_id", "question", "number",
-              postgresql_where=text("number IS NOT NULL"), sqlite_where=text("number IS NOT NULL")),
+              postgresql_where=text("number IS NOT NULL AND choice IS NULL"),
+              sqlite_where=text("number IS NOT NULL AND choice IS NULL")),
         Index("ix_call_answers_response_id", "response_id"),
     )
 

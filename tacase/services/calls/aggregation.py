@@ -1,10 +1,10 @@
 """A call's results: the submitted answers counted per question, for the office and the Board.
 
 Counted values come from `call_answers` as grouped counts, one query for the choices and scales'
-points and one for the numbers, never one per question or per response. How many responses answered each
-several-choice question, text, date and table is one grouped count over `call_answered`, and the
-answers listed are read in one statement that takes the first of each question from its index and
-reads only those responses' answers: no response is read that is not listed.
+points and one for the numbers, never one per question or per response. How many responses answered
+each several-choice question, text, date and table is counted from `call_answered` in one statement,
+and the answers listed are read in one statement that takes the first of each question from its
+index and reads only those responses' answers: no response is read that is not listed.
 """
 
 from __future__ import annotations
@@ -196,21 +196,24 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     answers = _answer_filters(call, region, respondent_type)
 
     # The responses counted; those that answered each several-choice question (counted once however
-    # many options they chose), text, date and table, in one grouped count of their marks.
+    # many options they chose), text, date and table, counted from their marks: one statement, each
+    # question's count read from its own range of the index (a grouped count of a list of questions
+    # would hash every mark instead).
     responses = session.scalar(select(func.count()).select_from(CallResponse)
                                .where(*_response_filters(call, region, respondent_type))) or 0
     listed_keys = [k for t in LISTED_TYPES for k in by_type[t]]
     marked_keys = [*by_type["choices"], *listed_keys]
     answered: dict[str, int] = {}
     if marked_keys:
-        answered = dict(session.execute(
-            select(CallAnswered.question, func.count())
-            .where(*_answered_filters(call, region, respondent_type), CallAnswered.question.in_(marked_keys))
-            .group_by(CallAnswered.question)).all())
+        marks = _answered_filters(call, region, respondent_type)
+        counts = session.execute(select(*(
+            select(func.count()).select_from(CallAnswered).where(*marks, CallAnswered.question == key)
+            .scalar_subquery() for key in marked_keys))).one()
+        answered = dict(zip(marked_keys, counts, strict=True))
 
     # Every choice made, and every scale's point (stored as its option too), counted in one pass over
-    # the index: the values of questions no longer of such a type are left out here rather than in the
-    # statement, which then reads each entry without comparing its question.
+    # the index: numbers, and the values of questions no longer of such a type, are left out here rather
+    # than in the statement, which then reads the index in its order without comparing anything.
     choice_keys = {k for t in CHOICE_TYPES for k in by_type[t]}
     scale_keys = set(by_type["scale"])
     choice_counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -218,21 +221,24 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     if choice_keys or scale_keys:
         for key, choice, count in session.execute(
                 select(CallAnswer.question, CallAnswer.choice, func.count())
-                .where(*answers, CallAnswer.choice.is_not(None))
-                .group_by(CallAnswer.question, CallAnswer.choice)):
+                .where(*answers).group_by(CallAnswer.question, CallAnswer.choice)):
+            if choice is None:
+                continue  # a number
             if key in choice_keys:
                 choice_counts[key][choice] = count
             elif key in scale_keys and (point := _point(choice)) is not None:
                 numbers[key].append((point, count))
 
-    number_keys = by_type["number"]
+    # The numbers given (a scale's point has its option): read in order from an index of them alone.
+    number_keys = set(by_type["number"])
     if number_keys:
         for key, number, count in session.execute(
                 select(CallAnswer.question, CallAnswer.number, func.count())
-                .where(*answers, CallAnswer.question.in_(number_keys), CallAnswer.number.is_not(None))
+                .where(*answers, CallAnswer.number.is_not(None), CallAnswer.choice.is_(None))
                 .group_by(CallAnswer.question, CallAnswer.number)
                 .order_by(CallAnswer.question, CallAnswer.number)):
-            numbers[key].append((_as_decimal(number), count))
+            if key in number_keys:
+                numbers[key].append((_as_decimal(number), count))
 
     listed = _listed(session, call, definition, region, respondent_type, listed_limit, listed_keys)
     documents = _documents(session, call, region, respondent_type, by_type["document"])
