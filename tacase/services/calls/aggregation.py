@@ -23,7 +23,6 @@ from tacase.engine.calls import CallDefinition, Question
 from tacase.reference import requesting_states
 
 CHOICE_TYPES = ("choice", "choices", "yes_no")
-NUMBER_TYPES = ("number", "scale")
 LISTED_TYPES = ("text", "long_text", "date", "table")
 # Texts listed per question; the count of all answers is given beside them.
 LISTED_LIMIT = 50
