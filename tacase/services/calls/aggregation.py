@@ -193,22 +193,23 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     for q in definition.questions:
         by_type[q.type].append(q.key)
     answers = _answer_filters(call, region, respondent_type)
+    # Plain rows (Core, not the ORM's loading): thousands of grouped counts are read here.
+    connection = session.connection()
 
-    # The responses counted; those that answered each several-choice question (counted once however
-    # many options they chose), text, date and table, counted from their marks: one statement, each
+    # The responses counted, and those that answered each several-choice question (counted once however
+    # many options they chose), text, date and table counted from their marks: one statement, each
     # question's count read from its own range of the index (a grouped count of a list of questions
     # would hash every mark instead).
-    responses = session.scalar(select(func.count()).select_from(CallResponse)
-                               .where(*_response_filters(call, region, respondent_type))) or 0
     listed_keys = [k for t in LISTED_TYPES for k in by_type[t]]
     marked_keys = [*by_type["choices"], *listed_keys]
-    answered: dict[str, int] = {}
-    if marked_keys:
-        marks = _answered_filters(call, region, respondent_type)
-        counts = session.execute(select(*(
-            select(func.count()).select_from(CallAnswered).where(*marks, CallAnswered.question == key)
-            .scalar_subquery() for key in marked_keys))).one()
-        answered = dict(zip(marked_keys, counts, strict=True))
+    marks = _answered_filters(call, region, respondent_type)
+    counts = connection.execute(select(
+        select(func.count()).select_from(CallResponse)
+        .where(*_response_filters(call, region, respondent_type)).scalar_subquery(),
+        *(select(func.count()).select_from(CallAnswered).where(*marks, CallAnswered.question == key)
+          .scalar_subquery() for key in marked_keys))).one()
+    responses = counts[0]
+    answered: dict[str, int] = dict(zip(marked_keys, counts[1:], strict=True))
 
     # Every choice made, and every scale's point (stored as its option too), counted in one pass over
     # the index: numbers, and the values of questions no longer of such a type, are left out here rather
@@ -218,9 +219,9 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     choice_counts: dict[str, dict[str, int]] = defaultdict(dict)
     numbers: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
     if choice_keys or scale_keys:
-        for key, choice, count in session.execute(
+        for key, choice, count in connection.execute(
                 select(CallAnswer.question, CallAnswer.choice, func.count())
-                .where(*answers).group_by(CallAnswer.question, CallAnswer.choice)):
+                .where(*answers).group_by(CallAnswer.question, CallAnswer.choice)).all():
             if choice is None:
                 continue  # a number
             if key in choice_keys:
@@ -231,11 +232,11 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     # The numbers given (a scale's point has its option): read in order from an index of them alone.
     number_keys = set(by_type["number"])
     if number_keys:
-        for key, number, count in session.execute(
+        for key, number, count in connection.execute(
                 select(CallAnswer.question, CallAnswer.number, func.count())
                 .where(*answers, CallAnswer.number.is_not(None), CallAnswer.choice.is_(None))
                 .group_by(CallAnswer.question, CallAnswer.number)
-                .order_by(CallAnswer.question, CallAnswer.number)):
+                .order_by(CallAnswer.question, CallAnswer.number)).all():
             if key in number_keys:
                 numbers[key].append((_as_decimal(number), count))
 
