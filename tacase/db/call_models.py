@@ -223,9 +223,9 @@ class CallAnswer(Base):
 
 class CallAnswered(Base):
     """A question a submitted response answered, of any type: written at submission beside the
-    counted values and removed at reopening. The results count the answers to each question with one
-    grouped count and list the first of them, in the order they were submitted, with one indexed read,
-    reading only the listed responses' answers."""
+    counted values and removed at reopening. The results count the answers to each question from the
+    index and list the first of them, in the order they were submitted, with one indexed read, reading
+    only the listed responses' answers."""
 
     __tablename__ = "call_answered"
     __table_args__ = (
