@@ -1,5 +1,6 @@
 """A call with a question of every type, and submitted responses written straight into the tables
-(the response and its counted `call_answers` rows), for the results, follow-up and export tests."""
+(the response, its counted `call_answers` rows and its `call_answered` marks), for the results,
+follow-up and export tests."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tacase.db.models import Call, CallAnswer, CallDocument, CallParticipant, CallResponse
+from tacase.db.models import Call, CallAnswer, CallAnswered, CallDocument, CallParticipant, CallResponse
 from tacase.engine import calls as call_defs
+from tacase.engine.call_answers import is_blank
 from tacase.reference import requesting_state
 from tacase.services.calls import registry
 
@@ -86,6 +88,11 @@ def counted_rows(defn: call_defs.CallDefinition, answers: dict[str, Any]) -> lis
     return rows
 
 
+def answered_questions(defn: call_defs.CallDefinition, answers: dict[str, Any]) -> list[str]:
+    """The questions `call_answered` marks as answered for these answers."""
+    return [key for key, value in answers.items() if defn.question(key) is not None and not is_blank(value)]
+
+
 def submit(session: Session, call: Call, now: dt.datetime, answers: dict[str, Any], *,
            state: str | None = "FJI", respondent_type: str = "state", organisation: str = "",
            late: bool = False, status: str = "submitted") -> CallResponse:
@@ -105,6 +112,10 @@ def submit(session: Session, call: Call, now: dt.datetime, answers: dict[str, An
             session.add(CallAnswer(response_id=response.id, call_id=call.id, question=question, choice=choice,
                                    number=number, region=reference.region if reference else None,
                                    respondent_type=respondent_type))
+        for question in answered_questions(defn, answers):
+            session.add(CallAnswered(response_id=response.id, call_id=call.id, question=question,
+                                     submitted_at=now, region=reference.region if reference else None,
+                                     respondent_type=respondent_type))
         if state is not None:
             participant = session.get(CallParticipant, (call.id, state))
             if participant is not None:

@@ -2,8 +2,8 @@
 
 A call's questions are data (questionnaires/*.yaml); every version a response was answered under is
 kept, as for workflows. Submitted answers are also written as one row per counted value
-(`call_answers`), so that the results are grouped counts read from an index, whatever the size of
-the call.
+(`call_answers`), and every question it answered is marked (`call_answered`), so that the results
+are grouped counts read from an index, whatever the size of the call.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -202,6 +203,10 @@ class CallAnswer(Base):
     __tablename__ = "call_answers"
     __table_args__ = (
         Index("ix_call_answers_call_id_question_choice", "call_id", "question", "choice"),
+        # The numbers given (not a scale's points, counted as options), counted from an index of their own.
+        Index("ix_call_answers_call_id_question_number", "call_id", "question", "number",
+              postgresql_where=text("number IS NOT NULL AND choice IS NULL"),
+              sqlite_where=text("number IS NOT NULL AND choice IS NULL")),
         Index("ix_call_answers_response_id", "response_id"),
     )
 
@@ -212,6 +217,29 @@ class CallAnswer(Base):
     choice: Mapped[str | None] = mapped_column(String(64))
     number: Mapped[Decimal | None] = mapped_column(Numeric(24, 6))
     # Copied from the response so that a filtered result is still one indexed grouped count.
+    region: Mapped[str | None] = mapped_column(String(64))
+    respondent_type: Mapped[str] = mapped_column(String(32))
+
+
+class CallAnswered(Base):
+    """A question a submitted response answered, of any type: written at submission beside the
+    counted values and removed at reopening. The results count the answers to each question from the
+    index and list the first of them, in the order they were submitted, with one indexed read, reading
+    only the listed responses' answers."""
+
+    __tablename__ = "call_answered"
+    __table_args__ = (
+        # Region and type of respondent last: a filtered list or count is read from the index alone.
+        Index("ix_call_answered_call_id_question_submitted_at", "call_id", "question", "submitted_at",
+              "response_id", "region", "respondent_type"),
+    )
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("call_responses.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    # Copied from the response: the order of the listed answers and the results' filters.
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     region: Mapped[str | None] = mapped_column(String(64))
     respondent_type: Mapped[str] = mapped_column(String(32))
 

@@ -467,6 +467,7 @@ from tacase.db.audit_models import AuditEvent as AuditEvent  # noqa: E402
 from tacase.db.audit_models import AuditVerification as AuditVerification  # noqa: E402
 from tacase.db.call_models import Call as Call  # noqa: E402
 from tacase.db.call_models import CallAnswer as CallAnswer  # noqa: E402
+from tacase.db.call_models import CallAnswered as CallAnswered  # noqa: E402
 from tacase.db.call_models import CallDocument as CallDocument  # noqa: E402
 from tacase.db.call_models import CallInvitation as CallInvitation  # noqa: E402
 from tacase.db.call_models import CallParticipant as CallParticipant  # noqa: E402

@@ -4,8 +4,8 @@
 
 Makes a call to every Member and observer State (195) with 50 questions (choices, several choices,
 yes/no, scales, numbers and two texts) and N submitted responses (4,000 by default: about 20 a
-State), inserted in bulk with their counted `call_answers` rows. Then times, as the median of
-several runs:
+State), inserted in bulk with their counted `call_answers` rows and `call_answered` marks. Then
+times, as the median of several runs:
   bare     SELECT question, choice, count(*) FROM call_answers WHERE call_id = ? GROUP BY question, choice
   results  tacase.services.calls.aggregation.results(): every question's counts, shares, number
            summaries and distributions, the texts listed, the response count
@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, text
 
 from tacase.db.base import Base
-from tacase.db.models import CallAnswer, CallInvitation, CallResponse
+from tacase.db.models import CallAnswer, CallAnswered, CallInvitation, CallResponse
 from tacase.db.session import make_engine, make_session_factory
 from tacase.engine import calls as call_defs
 from tacase.engine.registry import WorkflowRegistry
@@ -130,23 +130,30 @@ def seed(url: str, responses: int, questions: int):
         ids = list(s.scalars(select(CallResponse.id).where(CallResponse.call_id == call_id)
                              .order_by(CallResponse.id)))
         reference = requesting_states()
-        counted = []
+        counted, marks = [], []
         for response_id, row in zip(ids, rows, strict=True):
             region = reference[row["state_code"]].region
             for q in defn.questions:
+                marks.append({"response_id": response_id, "question": q.key, "call_id": call_id,
+                              "submitted_at": row["submitted_at"], "region": region,
+                              "respondent_type": row["respondent_type"]})
                 for choice, number in _counted(q, row["answers"][q.key]):
                     counted.append({"response_id": response_id, "call_id": call_id, "question": q.key,
                                     "choice": choice, "number": number, "region": region,
                                     "respondent_type": row["respondent_type"]})
         for start in range(0, len(counted), 20000):
             s.execute(insert(CallAnswer), counted[start:start + 20000])
+        for start in range(0, len(marks), 20000):
+            s.execute(insert(CallAnswered), marks[start:start + 20000])
         s.execute(insert(CallInvitation), [
             {"call_id": call_id, "state_code": code, "email": f"body{i}.{code.lower()}@example.org",
              "ministry": f"Ministry {i}", "respondent_type": "ministry", "token_hash": f"{code}{i:061d}",
              "created_at": AT, "expires_at": AT + dt.timedelta(days=90)}
             for code in states for i in range(20)])
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+        # As autovacuum leaves a table some time after its inserts: statistics and the visibility map
+        # (without which no index is read alone).
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     return engine, sessions, call_id, defn, len(counted)
 
 

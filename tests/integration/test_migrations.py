@@ -6,7 +6,7 @@ import datetime as dt
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy import text as text_
 
 from tacase.db.base import Base
@@ -69,4 +69,49 @@ def test_going_back_before_mail_facts_writes_their_words_out(fresh_db):
     finally:
         engine.dispose()
     upgrade(fresh_db)
+    assert diff(fresh_db) == []
+
+
+def test_going_to_call_answered_marks_the_questions_submitted_responses_answered(fresh_db):
+    from tacase.db.models import Call, CallAnswered, CallResponse, CallVersion
+    from tacase.reference import requesting_state
+
+    at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    both = [{"key": "summary", "type": "text"}, {"key": "areas", "type": "choices"}]
+    downgrade(fresh_db, "0015")
+    engine = make_engine(fresh_db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(Call.__table__).values(
+                id=1, key="needs", kind="questionnaire", version=2, sha256="a" * 64, title_en="Needs",
+                definition={"questions": [*both, {"key": "added", "type": "date"}]},
+                opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 3, 31), closes_at=at, source="file",
+                created_at=at, updated_at=at))
+            conn.execute(insert(CallVersion.__table__).values(
+                call_id=1, version=1, sha256="b" * 64, created_at=at,
+                definition={"questions": [*both, {"key": "removed", "type": "long_text"}]}))
+            response = {"call_id": 1, "organisation": "", "consent_to_publish": False, "late": False,
+                        "reopened_count": 0, "version": 1, "created_at": at, "updated_at": at}
+            conn.execute(insert(CallResponse.__table__), [
+                {**response, "id": 1, "call_version": 1, "state_code": "FJI", "respondent_kind": "state",
+                 "respondent_type": "state", "status": "submitted", "submitted_at": at,
+                 "answers": {"summary": "Nurses", "areas": ["water"], "removed": "Kept", "stray": "x"}},
+                {**response, "id": 2, "call_version": 2, "state_code": None, "respondent_kind": "stakeholder",
+                 "respondent_type": "civil_society", "status": "submitted",
+                 "submitted_at": at + dt.timedelta(hours=1),
+                 "answers": {"summary": "  ", "areas": [], "added": "2026-01-05"}},
+                {**response, "id": 3, "call_version": 2, "state_code": "KEN", "respondent_kind": "state",
+                 "respondent_type": "state", "status": "draft", "submitted_at": None,
+                 "answers": {"summary": "A draft"}}])
+        upgrade(fresh_db)
+        with engine.connect() as conn:
+            rows = conn.execute(select(CallAnswered.__table__).order_by(
+                CallAnswered.response_id, CallAnswered.question)).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "areas", 1, at, requesting_state("FJI").region, "state"),
+            (1, "removed", 1, at, requesting_state("FJI").region, "state"),
+            (1, "summary", 1, at, requesting_state("FJI").region, "state"),
+            (2, "added", 1, at + dt.timedelta(hours=1), None, "civil_society")]
+    finally:
+        engine.dispose()
     assert diff(fresh_db) == []

@@ -369,6 +369,18 @@ def test_an_administrator_writes_and_changes_a_call(admin):
     assert client.get("/admin/calls/nothing-here/edit").status_code == 404
 
 
+def test_the_list_of_calls_names_each_in_the_readers_language(admin, app, api_clock):
+    from tests import calls_seed as seed
+
+    with app.extensions["tacase"]["sessions"]() as s:
+        seed.make_call(s, api_clock())
+        s.commit()
+    english = admin.get("/admin/calls").get_data(as_text=True)
+    assert "<td>Needs questionnaire</td>" in english
+    assert "<td>Needs questionnaire (fr)</td>" in admin.get("/admin/calls?lang=fr").get_data(as_text=True)
+    assert "<td>Needs questionnaire (es)</td>" in admin.get("/admin/calls?lang=es").get_data(as_text=True)
+
+
 def test_only_administrators_write_calls(client, seeded):
     sign_in(client, seeded.fiji)
     assert client.get("/admin/calls").status_code == 403

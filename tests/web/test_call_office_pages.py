@@ -182,3 +182,19 @@ def test_the_office_downloads_a_file_answered(reviewer, app, api_clock, world):
     assert got.headers["X-Content-Type-Options"] == "nosniff"
     other = f"/calls/{seed.KEY}/responses/{world['first'] + 1}/documents/{document_id}"
     assert reviewer.get(other).status_code == 404
+
+
+@pytest.mark.parametrize(("page", "label", "field", "chosen", "name", "button"), [
+    ("followup", "Filter the States", "status", "submitted", "Submitted", "Show States"),
+    ("results", "Filter the results", "respondent_type", "ministry", "Ministry", "Show results"),
+])
+def test_the_filter_forms_keep_what_was_chosen(reviewer, world, page, label, field, chosen, name, button):
+    path = f"/calls/{seed.KEY}/{page}"
+    html = text_of(reviewer.get(f"{path}?region=Oceania&{field}={chosen}"))
+    form = re.search(r'<form class="queue-filters".*?</form>', html, re.S).group(0)
+    assert f'action="{path}" role="search"' in form and f'aria-label="{label}"' in form
+    assert '<option value="Oceania" selected>Oceania</option>' in form
+    assert f'<label class="label" for="{field}">' in form
+    assert f'<select class="input" id="{field}" name="{field}">' in form
+    assert f'<option value="{chosen}" selected>{name}</option>' in form and form.count(" selected") == 2
+    assert f">{button}</button>" in form and f'<a href="{path}">Clear the filters</a>' in form

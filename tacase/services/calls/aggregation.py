@@ -1,8 +1,10 @@
 """A call's results: the submitted answers counted per question, for the office and the Board.
 
-Counted values come from `call_answers` as grouped counts, one query per kind of question (choices,
-numbers and scales), never one per question or per response; the responses are counted, and texts,
-tables and dates read, in two passes over the responses themselves.
+Counted values come from `call_answers` as grouped counts, one query for the choices and scales'
+points and one for the numbers, never one per question or per response. How many responses answered
+each several-choice question, text, date and table is counted from `call_answered` in one statement,
+and the answers listed are read in one statement that takes the first of each question from its
+index and reads only those responses' answers: no response is read that is not listed.
 """
 
 from __future__ import annotations
@@ -10,18 +12,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import Session
 
-from tacase.db.models import Call, CallAnswer, CallDocument, CallResponse
+from tacase.db.models import Call, CallAnswer, CallAnswered, CallDocument, CallResponse
 from tacase.engine.calls import CallDefinition, Question
 from tacase.reference import requesting_states
 
 CHOICE_TYPES = ("choice", "choices", "yes_no")
-NUMBER_TYPES = ("number", "scale")
 LISTED_TYPES = ("text", "long_text", "date", "table")
 # Texts listed per question; the count of all answers is given beside them.
 LISTED_LIMIT = 50
@@ -45,6 +46,15 @@ def _answer_filters(call: Call, region: str | None, respondent_type: str | None)
         clauses.append(CallAnswer.region == region)
     if respondent_type is not None:
         clauses.append(CallAnswer.respondent_type == respondent_type)
+    return clauses
+
+
+def _answered_filters(call: Call, region: str | None, respondent_type: str | None) -> list[Any]:
+    clauses: list[Any] = [CallAnswered.call_id == call.id]
+    if region is not None:
+        clauses.append(CallAnswered.region == region)
+    if respondent_type is not None:
+        clauses.append(CallAnswered.respondent_type == respondent_type)
     return clauses
 
 
@@ -156,6 +166,13 @@ def _as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _point(choice: str) -> Decimal | None:
+    try:
+        return Decimal(choice)
+    except InvalidOperation:
+        return None
+
+
 def _listed_value(question: Question, raw: Any) -> Any:
     if question.type == "table":
         try:
@@ -176,37 +193,54 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
     for q in definition.questions:
         by_type[q.type].append(q.key)
     answers = _answer_filters(call, region, respondent_type)
+    # Plain rows (Core, not the ORM's loading): thousands of grouped counts are read here.
+    connection = session.connection()
 
-    # The responses counted, and those that answered each several-choice question (counted once
-    # however many options they chose; a blank answer is not stored), in one pass over the responses.
-    choices_keys = by_type["choices"]
-    counted = session.execute(
-        select(func.count(), *(func.count(CallResponse.answers[k].as_string()) for k in choices_keys))
-        .select_from(CallResponse).where(*_response_filters(call, region, respondent_type))).one()
-    responses = counted[0]
-    answered: dict[str, int] = dict(zip(choices_keys, counted[1:], strict=True))
+    # The responses counted, and those that answered each several-choice question (counted once however
+    # many options they chose), text, date and table counted from their marks: one statement, each
+    # question's count read from its own range of the index (a grouped count of a list of questions
+    # would hash every mark instead).
+    listed_keys = [k for t in LISTED_TYPES for k in by_type[t]]
+    marked_keys = [*by_type["choices"], *listed_keys]
+    marks = _answered_filters(call, region, respondent_type)
+    counts = connection.execute(select(
+        select(func.count()).select_from(CallResponse)
+        .where(*_response_filters(call, region, respondent_type)).scalar_subquery(),
+        *(select(func.count()).select_from(CallAnswered).where(*marks, CallAnswered.question == key)
+          .scalar_subquery() for key in marked_keys))).one()
+    responses = counts[0]
+    answered: dict[str, int] = dict(zip(marked_keys, counts[1:], strict=True))
 
-    choice_keys = [k for t in CHOICE_TYPES for k in by_type[t]]
+    # Every choice made, and every scale's point (stored as its option too), counted in one pass over
+    # the index: numbers, and the values of questions no longer of such a type, are left out here rather
+    # than in the statement, which then reads the index in its order without comparing anything.
+    choice_keys = {k for t in CHOICE_TYPES for k in by_type[t]}
+    scale_keys = set(by_type["scale"])
     choice_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    if choice_keys:
-        for key, choice, count in session.execute(
-                select(CallAnswer.question, CallAnswer.choice, func.count())
-                .where(*answers, CallAnswer.question.in_(choice_keys), CallAnswer.choice.is_not(None))
-                .group_by(CallAnswer.question, CallAnswer.choice)):
-            choice_counts[key][choice] = count
-
-    number_keys = [k for t in NUMBER_TYPES for k in by_type[t]]
     numbers: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
-    if number_keys:
-        for key, number, count in session.execute(
-                select(CallAnswer.question, CallAnswer.number, func.count())
-                .where(*answers, CallAnswer.question.in_(number_keys), CallAnswer.number.is_not(None))
-                .group_by(CallAnswer.question, CallAnswer.number)
-                .order_by(CallAnswer.question, CallAnswer.number)):
-            numbers[key].append((_as_decimal(number), count))
+    if choice_keys or scale_keys:
+        for key, choice, count in connection.execute(
+                select(CallAnswer.question, CallAnswer.choice, func.count())
+                .where(*answers).group_by(CallAnswer.question, CallAnswer.choice)).all():
+            if choice is None:
+                continue  # a number
+            if key in choice_keys:
+                choice_counts[key][choice] = count
+            elif key in scale_keys and (point := _point(choice)) is not None:
+                numbers[key].append((point, count))
 
-    listed = _listed(session, call, definition, region, respondent_type, listed_limit,
-                     [k for t in LISTED_TYPES for k in by_type[t]])
+    # The numbers given (a scale's point has its option): read in order from an index of them alone.
+    number_keys = set(by_type["number"])
+    if number_keys:
+        for key, number, count in connection.execute(
+                select(CallAnswer.question, CallAnswer.number, func.count())
+                .where(*answers, CallAnswer.number.is_not(None), CallAnswer.choice.is_(None))
+                .group_by(CallAnswer.question, CallAnswer.number)
+                .order_by(CallAnswer.question, CallAnswer.number)).all():
+            if key in number_keys:
+                numbers[key].append((_as_decimal(number), count))
+
+    listed = _listed(session, call, definition, region, respondent_type, listed_limit, listed_keys)
     documents = _documents(session, call, region, respondent_type, by_type["document"])
 
     out = []
@@ -238,8 +272,8 @@ def results(session: Session, call: Call, definition: CallDefinition, *, region:
             item["answered"] = len({f["response"] for f in files})
             item["files"] = files
         else:
-            answered_count, entries = listed.get(q.key, (0, []))
-            item["answered"] = answered_count
+            entries = listed.get(q.key, [])
+            item["answered"] = answered.get(q.key, 0)
             item["answers"] = entries
             item["listed"] = len(entries)
             if q.type == "table":
@@ -263,29 +297,31 @@ def _respondent(row: Any) -> dict[str, Any]:
 
 
 def _listed(session: Session, call: Call, definition: CallDefinition, region: str | None,
-            respondent_type: str | None, limit: int, keys: list[str]) -> dict[str, tuple[int, list[dict]]]:
-    """Texts, dates and tables: every answer counted, the first `limit` of each listed, in the order
-    the responses were submitted. One query reads only those answers out of each response."""
+            respondent_type: str | None, limit: int, keys: list[str]) -> dict[str, list[dict]]:
+    """Texts, dates and tables: the first `limit` answers of each question, in the order the responses
+    were submitted. One statement: per question, the first marks read in the index's order, and only
+    the answer to that question read out of each of those responses."""
     if not keys:
         return {}
-    columns = [CallResponse.answers[k].as_string().label(f"a{i}") for i, k in enumerate(keys)]
-    query = (select(CallResponse.id, CallResponse.state_code, CallResponse.organisation,
-                    CallResponse.respondent_type, *columns)
-             .where(*_response_filters(call, region, respondent_type))
-             .order_by(CallResponse.submitted_at, CallResponse.id))
-    counts = dict.fromkeys(keys, 0)
+    filters = _answered_filters(call, region, respondent_type)
+    branches = []
+    for key in keys:
+        first = (select(CallAnswered.response_id, CallAnswered.question, CallAnswered.submitted_at)
+                 .where(*filters, CallAnswered.question == key)
+                 .order_by(CallAnswered.submitted_at, CallAnswered.response_id).limit(limit).subquery())
+        branches.append(
+            select(first.c.question, first.c.submitted_at, CallResponse.id, CallResponse.state_code,
+                   CallResponse.organisation, CallResponse.respondent_type,
+                   CallResponse.answers[key].as_string().label("value"))
+            .join_from(first, CallResponse, CallResponse.id == first.c.response_id))
+    rows = session.connection().execute(union_all(*branches)).all()
     entries: dict[str, list[dict]] = {k: [] for k in keys}
-    questions = [(i, key, definition.question(key)) for i, key in enumerate(keys)]
-    # Plain rows (Core, not the ORM's loading): thousands of responses are read here.
-    for row in session.connection().execute(query):
-        for i, key, question in questions:
-            value = _listed_value(question, row[4 + i]) if question is not None else None
-            if value is None:
-                continue
-            counts[key] += 1
-            if len(entries[key]) < limit:
-                entries[key].append({**_respondent(row), "value": value})
-    return {k: (counts[k], entries[k]) for k in keys}
+    for row in sorted(rows, key=lambda r: (r.submitted_at, r.id)):
+        question = definition.question(row.question)
+        value = _listed_value(question, row.value) if question is not None else None
+        if value is not None:
+            entries[row.question].append({**_respondent(row), "value": value})
+    return entries
 
 
 def _documents(session: Session, call: Call, region: str | None, respondent_type: str | None,

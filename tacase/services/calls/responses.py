@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from tacase.db.models import (
     Call,
     CallAnswer,
+    CallAnswered,
     CallDocument,
     CallInvitation,
     CallParticipant,
     CallResponse,
     CallResponseVersion,
 )
-from tacase.engine.call_answers import asked, clean_answers
+from tacase.engine.call_answers import asked, clean_answers, is_blank
 from tacase.engine.calls import CallDefinition
 from tacase.reference import all_states
 from tacase.services import audit_log
@@ -222,18 +223,32 @@ def _counted(question_type: str, value: Any) -> list[tuple[str | None, Decimal |
 def write_counted_answers(session: Session, response: CallResponse, definition: CallDefinition,
                           region: str | None) -> int:
     """One call_answers row per counted value of a submitted response (a choice made, a yes or no,
-    a number, a scale's point): the results are grouped counts over these rows."""
-    rows = []
+    a number, a scale's point), and one call_answered row per question it answered, of any type: the
+    results are grouped counts over these rows. Returns the number of counted values."""
+    rows, marks = [], []
     for q in asked(definition, response.answers):
         if q.key not in response.answers:
             continue
-        for choice, number in _counted(q.type, response.answers[q.key]):
+        value = response.answers[q.key]
+        if not is_blank(value):
+            marks.append({"response_id": response.id, "question": q.key, "call_id": response.call_id,
+                          "submitted_at": response.submitted_at, "region": region,
+                          "respondent_type": response.respondent_type})
+        for choice, number in _counted(q.type, value):
             rows.append({"response_id": response.id, "call_id": response.call_id, "question": q.key,
                          "choice": choice, "number": number, "region": region,
                          "respondent_type": response.respondent_type})
     if rows:
         session.execute(CallAnswer.__table__.insert(), rows)
+    if marks:
+        session.execute(CallAnswered.__table__.insert(), marks)
     return len(rows)
+
+
+def remove_counted_answers(session: Session, response: CallResponse) -> None:
+    """A reopened response is no longer counted: its counted values and answered marks go."""
+    session.execute(delete(CallAnswer).where(CallAnswer.response_id == response.id))
+    session.execute(delete(CallAnswered).where(CallAnswered.response_id == response.id))
 
 
 def _may_submit(definition: CallDefinition, invitation: CallInvitation | None) -> None:
@@ -313,7 +328,7 @@ def reopen(session: Session, actor: Actor, clock: Clock, response_id: Any, *, re
         response_id=response.id, number=number, answers=dict(response.answers),
         submitted_at=response.submitted_at, submitted_by_id=response.submitted_by_id, late=response.late,
         reopened_at=now, reopened_by_id=actor.id, reason=text))
-    session.execute(delete(CallAnswer).where(CallAnswer.response_id == response.id))
+    remove_counted_answers(session, response)
     response.status, response.submitted_at, response.submitted_by_id = "draft", None, None
     response.late = False
     response.reopened_count += 1

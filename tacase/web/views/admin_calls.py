@@ -22,6 +22,7 @@ from tacase.web.context import actor, clock_fn, db, runtime
 from tacase.web.views import once
 from tacase.web.views.admin import _refusal, _send
 from tacase.web.views.blueprint import bp, require_role
+from tacase.web.views.calls_office import text_language
 from tacase.web.views.forms import OnceForm, showing_form
 
 # A call to start from: every required key, one question, in the three languages.
@@ -97,7 +98,10 @@ def _conflict(message: str) -> str:
 @bp.get("/admin/calls")
 def admin_calls() -> Any:
     require_role({ADMIN})
-    return render_template("web/admin_calls.html", calls=registry.list_calls(db()))
+    calls = registry.list_calls(db())
+    language = text_language()
+    titles = {call.id: registry.definition_of(db(), call).title.text(language) for call in calls}
+    return render_template("web/admin_calls.html", calls=calls, titles=titles)
 
 
 @bp.route("/admin/calls/new/text", methods=["GET", "POST"])

@@ -53,7 +53,7 @@ def _language() -> str:
     return locale if locale in LANGUAGES else "en"
 
 
-def _text_language() -> str:
+def text_language() -> str:
     # A call's texts exist in English, French and Spanish; other languages read the English.
     language = _language()
     return language if language in ("en", "fr", "es") else "en"
@@ -94,7 +94,7 @@ def office_calls() -> Any:
     if not access.can_read_results(actor()):
         return redirect(url_for("web.home"), 303)  # a State finds its calls on its home page
     calls = registry.list_calls(db())
-    language = _text_language()
+    language = text_language()
     ids = [c.id for c in calls]
     audience = dict(db().execute(select(CallParticipant.call_id, func.count()).where(
         CallParticipant.call_id.in_(ids)).group_by(CallParticipant.call_id)).all()) if ids else {}
@@ -125,7 +125,7 @@ def call_followup(key: str) -> Any:
     form = ReminderForm()
     form.form_token.data = once.new_token()
     return render_template(
-        "web/call_followup.html", call=call, title=definition.title.text(_text_language()), view=view,
+        "web/call_followup.html", call=call, title=definition.title.text(text_language()), view=view,
         region=region, status=status, regions=aggregation.regions(), statuses=status_names(),
         problems=problems, form=form, now=clock_fn()()), 422 if problems else 200
 
@@ -215,7 +215,7 @@ def call_results(key: str) -> Any:
     region = _filter("region", aggregation.regions(), problems, _("Region: choose one of the list."))
     rtype = _filter("respondent_type", RESPONDENT_TYPES, problems,
                     _("Type of respondent: choose one of the list."))
-    language = _text_language()
+    language = text_language()
     result = aggregation.results(db(), call, definition, region=region, respondent_type=rtype,
                                  language=language, gettext=_)
     questions = [_present(q, result["responses"]) for q in result["questions"]]
@@ -236,7 +236,7 @@ def call_export(key: str, fmt: str) -> Any:
     if fmt not in call_files.FORMATS:
         return error_page(_("There is no such file"),
                           _("The responses are exported as CSV, XLSX or ZIP."), 404)
-    data = call_files.render(db(), call, definition, fmt, _text_language())
+    data = call_files.render(db(), call, definition, fmt, text_language())
     response = Response(data, mimetype=call_files.MEDIA_TYPES[fmt].split(";")[0])
     response.headers["Content-Type"] = call_files.MEDIA_TYPES[fmt]
     response.headers["Content-Disposition"] = f'attachment; filename="{call.key}-responses.{fmt}"'
@@ -255,7 +255,7 @@ def call_responses(key: str) -> Any:
                CallResponse.submitted_at, CallResponse.reopened_count)
         .where(CallResponse.call_id == call.id)
         .order_by(CallResponse.status.desc(), CallResponse.submitted_at, CallResponse.id)))
-    title = definition.title.text(_text_language())
+    title = definition.title.text(text_language())
     return render_template("web/call_responses.html", call=call, title=title, rows=rows,
                            types=respondent_type_names(), is_office=access.is_office(actor()))
 
@@ -281,7 +281,7 @@ def answer_text(question: Question, value: Any, language: str, documents: dict[i
 
 
 def _answers(definition: CallDefinition, answers: dict[str, Any], documents: dict[int, str]) -> list[dict]:
-    language = _text_language()
+    language = text_language()
     return [{"question": q, "label": q.label.text(language),
              "section": q.section.text(language) if q.section else None,
              "value": answer_text(q, answers.get(q.key), language, documents)}
@@ -309,12 +309,12 @@ def _response_page(key: str, response_id: int, form: ReopenForm, problem: str | 
         {v.reopened_by_id for v in versions} | {response.submitted_by_id, response.author_id} - {None})))}
     state = requesting_state(response.state_code or "")
     return render_template(
-        "web/call_response.html", call=call, title=definition.title.text(_text_language()), response=response,
+        "web/call_response.html", call=call, title=definition.title.text(text_language()), response=response,
         state=state_name(state) if state else "",
         answers=_answers(definition, response.answers or {}, documents),
         versions=[{"version": v, "answers": _answers(definition, v.answers or {}, documents),
                    "by": people.get(v.reopened_by_id)} for v in versions],
-        people=people, types=respondent_type_names(), form=form, problem=problem, lang=_text_language(),
+        people=people, types=respondent_type_names(), form=form, problem=problem, lang=text_language(),
         can_reopen=access.is_office(actor()) and response.status == "submitted"), status
 
 
