@@ -376,9 +376,9 @@ def test_the_list_of_calls_names_each_in_the_readers_language(admin, app, api_cl
         seed.make_call(s, api_clock())
         s.commit()
     english = admin.get("/admin/calls").get_data(as_text=True)
-    assert "<td>Needs questionnaire</td>" in english
-    assert "<td>Needs questionnaire (fr)</td>" in admin.get("/admin/calls?lang=fr").get_data(as_text=True)
-    assert "<td>Needs questionnaire (es)</td>" in admin.get("/admin/calls?lang=es").get_data(as_text=True)
+    assert ">Needs questionnaire</a></td>" in english
+    assert ">Needs questionnaire (fr)</a></td>" in admin.get("/admin/calls?lang=fr").get_data(as_text=True)
+    assert ">Needs questionnaire (es)</a></td>" in admin.get("/admin/calls?lang=es").get_data(as_text=True)
 
 
 def test_only_administrators_write_calls(client, seeded):
