@@ -20,13 +20,9 @@ from tacase.web.context import actor, clock_fn, db, runtime
 from tacase.web.views import once
 from tacase.web.views.admin import _refusal, _send
 from tacase.web.views.admin_call_conditions import condition_words
-from tacase.web.views.admin_call_forms import (
-    TYPE_NAMES,
-    NewCallDetails,
-    QuestionForm,
-    error_pairs,
-)
 from tacase.web.views.admin_call_forms import DetailsForm as _DetailsForm
+from tacase.web.views.admin_call_forms import NewCallDetails, error_pairs
+from tacase.web.views.admin_call_question_form import TYPE_NAMES, QuestionForm
 from tacase.web.views.blueprint import bp, error_page, require_role
 from tacase.web.views.forms import OnceForm, showing_form
 
