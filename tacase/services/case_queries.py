@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from tacase.db.models import Case, WorkflowVersion
@@ -160,12 +160,16 @@ class Ordering:
     def after(self, value: Any, case_id: int) -> ColumnElement[bool]:
         """Rows that come after (value, case_id) in this order."""
         column, beyond = self.column, (lambda a, b: a < b) if self.descending else (lambda a, b: a > b)
-        tie = beyond(Case.id, case_id) if self.name not in UNIQUE_SORTS else false()
+        if self.name in UNIQUE_SORTS:
+            return beyond(column, value)
         if self.name in NULLABLE_SORTS:
+            tie = beyond(Case.id, case_id)
             if value is None:  # among the NULLs, at the end: only the id moves on
                 return and_(column.is_(None), tie)
             return or_(beyond(column, value), and_(column == value, tie), column.is_(None))
-        return or_(beyond(column, value), and_(column == value, tie))
+        # One comparison of the index's two columns: the index seeks to it, however deep, where
+        # "a < x OR (a = x AND id < y)" would read every entry before it and filter them out.
+        return beyond(tuple_(column, Case.id), (value, case_id))  # typed as the columns
 
     def cursor_for(self, case: Any) -> str:
         value = getattr(case, self.name)
