@@ -115,3 +115,20 @@ def test_going_to_call_answered_marks_the_questions_submitted_responses_answered
     finally:
         engine.dispose()
     assert diff(fresh_db) == []
+
+
+def test_cases_are_vacuumed_often_enough_for_index_only_lists(fresh_db):
+    if not fresh_db.startswith("postgresql"):
+        return  # autovacuum is PostgreSQL's
+    engine = make_engine(fresh_db)
+
+    def options() -> set[str]:
+        with engine.connect() as conn:
+            return set(conn.scalar(text_("SELECT reloptions FROM pg_class WHERE relname = 'cases'")) or ())
+
+    try:
+        assert "autovacuum_vacuum_scale_factor=0.02" in options()
+        downgrade(fresh_db, "0016")
+        assert not options()
+    finally:
+        engine.dispose()
