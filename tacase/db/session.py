@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from tacase.db import liveness
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the URL has."""
@@ -20,9 +22,11 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        # pool_pre_ping: a connection the server dropped (a restart, a terminated backend) is
-        # replaced at checkout instead of failing the request that draws it.
-        return create_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
+        # A connection the server dropped (a restart, a terminated backend) is replaced at checkout
+        # instead of failing the request that draws it; liveness says how, without a round trip.
+        engine = create_engine(url, echo=echo, **kwargs)
+        liveness.install(engine)
+        return engine
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     if in_memory:
         kwargs.setdefault("poolclass", StaticPool)

@@ -12,7 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, false, func, or_, select, tuple_
@@ -23,6 +23,7 @@ from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services.access import OFFICE_READERS
 from tacase.services.actors import Actor
 from tacase.services.errors import ValidationFailed
+from tacase.services.list_totals import KeptTotals
 
 SORTS = {
     "created_at": Case.created_at, "updated_at": Case.updated_at, "due_at": Case.due_at,
@@ -80,16 +81,23 @@ class Page:
         return self.next_cursor is not None
 
 
-def visible_cases(actor: Actor) -> Select:
-    """Every case the actor may see: all for the office and the Board, a State's own for its users."""
-    query = select(Case)
+def _scope(actor: Actor) -> str | None:
+    """What the actor may see: "*" for every case, a State's code for its own, None for none."""
     if actor.is_system or actor.roles & OFFICE_READERS:
-        return query
+        return "*"
     # A focal point's own State only: an account a focal point invited to answer a call is bound to
     # the State too, but sees none of its cases.
     if actor.state_code and STATE_FOCAL_POINT in actor.roles:
-        return query.where(Case.state_code == actor.state_code)
-    return query.where(false())
+        return actor.state_code
+    return None
+
+
+def visible_cases(actor: Actor) -> Select:
+    """Every case the actor may see: all for the office and the Board, a State's own for its users."""
+    scope, query = _scope(actor), select(Case)
+    if scope == "*":
+        return query
+    return query.where(false()) if scope is None else query.where(Case.state_code == scope)
 
 
 def _like(text: str) -> str:
@@ -203,14 +211,24 @@ def bounded_count(session: Session, query: Select, limit: int) -> tuple[int, boo
     return (found, True) if found <= limit else (limit, False)
 
 
+def _total(session: Session, actor: Actor, flt: CaseFilter, query: Select,
+           totals: KeptTotals | None) -> tuple[int, bool]:
+    scope = _scope(actor)
+    if totals is None or scope is None or flt.overdue is not None:  # being overdue depends on the time
+        return bounded_count(session, query, COUNT_LIMIT)
+    key = (scope, replace(flt, assignee=str(actor.id)) if flt.assignee == "me" else flt)
+    return totals.total(session, key, lambda: bounded_count(session, query, COUNT_LIMIT))
+
+
 def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime, *,
                sort: str = "-updated_at", page: int = 1, per_page: int = 25,
-               cursor: str | None = None) -> Page:
+               cursor: str | None = None, totals: KeptTotals | None = None) -> Page:
+    """A page of the cases the actor may see; `totals` keeps totals while the record is unchanged."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
     ordering = Ordering.parse(sort)
     query = filtered(actor, flt, now)
-    total, exact = bounded_count(session, query, COUNT_LIMIT)
+    total, exact = _total(session, actor, flt, query, totals)
     if cursor is not None:
         query = query.where(ordering.read_cursor(cursor))
         page = 1

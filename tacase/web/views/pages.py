@@ -14,7 +14,7 @@ from tacase.services.deadline_sweep import step_events
 from tacase.web.api.common import case_summary
 from tacase.web.auth import public, sign_out_current
 from tacase.web.auth import sign_in as attempt_sign_in
-from tacase.web.context import actor, clock, db
+from tacase.web.context import actor, clock, db, ext
 from tacase.web.errors import ApiError
 from tacase.web.views import calls_state, resume
 from tacase.web.views.blueprint import bp, safe_next
@@ -95,7 +95,7 @@ def home() -> Any:
     if not viewer.is_state_user:
         return redirect(url_for("web.queue"))  # the office and the Board start at the work queue
     page = case_queries.list_cases(db(), viewer, case_queries.CaseFilter(), now,
-                                   sort="-updated_at", per_page=LIST_LIMIT)
+                                   sort="-updated_at", per_page=LIST_LIMIT, totals=ext()["list_totals"])
     events = step_events(db(), page.items)
     rows = []
     for c in page.items:

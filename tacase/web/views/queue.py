@@ -19,7 +19,7 @@ from tacase.services import case_queries, cases
 from tacase.services.actors import Actor
 from tacase.services.deadline_sweep import step_events
 from tacase.web.api.common import case_summary
-from tacase.web.context import actor, clock, db, runtime
+from tacase.web.context import actor, clock, db, ext, runtime
 from tacase.web.i18n import state_name
 from tacase.web.views.blueprint import OFFICE, bp
 from tacase.web.views.forms import PageForm
@@ -206,7 +206,8 @@ def queue() -> Any:
                                for_state=for_state, state=state), 422
 
     page = case_queries.list_cases(session, viewer, _case_filter(form), now, sort=SORTS[form.sort.data],
-                                   page=page_number, per_page=int(form.per_page.data))
+                                   page=page_number, per_page=int(form.per_page.data),
+                                   totals=ext()["list_totals"])
     events = step_events(session, page.items)
     emails = {} if for_state else _emails(session, {c.assignee_id for c in page.items if c.assignee_id})
     rows = []
