@@ -67,10 +67,10 @@ class BaseConfig:
     # the database, which writes no audit event).
     PUBLIC_ANSWER_CACHE_MB = 32
     PUBLIC_ANSWER_CACHE_SECONDS = 60
-    # Each worker keeps up to this many totals of the case lists (0: none) until the record changes,
-    # each for at most this many seconds: a list then reads its page and not the entries it counts.
-    LIST_TOTALS_KEPT = 2000
-    LIST_TOTALS_SECONDS = 60
+    # Each worker keeps up to this many facts of the case lists (0: none) until the record changes,
+    # each for at most this many seconds: totals, and where pages start (tacase.services.list_memory).
+    LIST_MEMORY_ENTRIES = 2000
+    LIST_MEMORY_SECONDS = 60
     # How often the scheduler refreshes the public figures (timeliness, the record's counts).
     PUBLIC_REFRESH_EVERY_SECONDS = 300
     # The open-data files (/public/data): rebuilt this often (and soon after a change of consent), and
@@ -149,9 +149,10 @@ class BaseConfig:
                                               self.PUBLIC_ANSWER_CACHE_MB, 0, 4096)
         self.PUBLIC_ANSWER_CACHE_SECONDS = _int_in(env, "TACASE_PUBLIC_ANSWER_CACHE_SECONDS",
                                                    self.PUBLIC_ANSWER_CACHE_SECONDS, 1, 86_400)
-        self.LIST_TOTALS_KEPT = _int_in(env, "TACASE_LIST_TOTALS_KEPT", self.LIST_TOTALS_KEPT, 0, 1_000_000)
-        self.LIST_TOTALS_SECONDS = _int_in(env, "TACASE_LIST_TOTALS_SECONDS",
-                                           self.LIST_TOTALS_SECONDS, 1, 86_400)
+        self.LIST_MEMORY_ENTRIES = _int_in(env, "TACASE_LIST_MEMORY_ENTRIES",
+                                           self.LIST_MEMORY_ENTRIES, 0, 1_000_000)
+        self.LIST_MEMORY_SECONDS = _int_in(env, "TACASE_LIST_MEMORY_SECONDS",
+                                           self.LIST_MEMORY_SECONDS, 1, 86_400)
         self.REQUEST_TIMEOUT_SECONDS = _int_in(env, "TACASE_REQUEST_TIMEOUT_SECONDS",
                                                self.REQUEST_TIMEOUT_SECONDS, 1, 600)
         self.DIGEST_HOUR = _int_in(env, "TACASE_DIGEST_HOUR", self.DIGEST_HOUR, 0, 23)
@@ -191,7 +192,7 @@ class TestingConfig(BaseConfig):
     DATABASE_URL = "sqlite://"
     # Tests change the database directly between requests; the tests of the caches turn them on.
     PUBLIC_ANSWER_CACHE_MB = 0
-    LIST_TOTALS_KEPT = 0
+    LIST_MEMORY_ENTRIES = 0
 
 
 class ProductionConfig(BaseConfig):

@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +24,7 @@ from tacase.engine.roles import STATE_FOCAL_POINT
 from tacase.services.access import OFFICE_READERS
 from tacase.services.actors import Actor
 from tacase.services.errors import ValidationFailed
-from tacase.services.list_totals import KeptTotals
+from tacase.services.list_memory import ListMemory, generation_of
 
 SORTS = {
     "created_at": Case.created_at, "updated_at": Case.updated_at, "due_at": Case.due_at,
@@ -179,6 +180,10 @@ class Ordering:
         # "a < x OR (a = x AND id < y)" would read every entry before it and filter them out.
         return beyond(tuple_(column, Case.id), (value, case_id))  # typed as the columns
 
+    def position_of(self, case: Any) -> tuple[Any, int]:
+        """Where a row stands in this order: what `after` takes."""
+        return getattr(case, self.name), case.id
+
     def cursor_for(self, case: Any) -> str:
         value = getattr(case, self.name)
         if isinstance(value, dt.datetime):
@@ -211,39 +216,58 @@ def bounded_count(session: Session, query: Select, limit: int) -> tuple[int, boo
     return (found, True) if found <= limit else (limit, False)
 
 
-def _total(session: Session, actor: Actor, flt: CaseFilter, query: Select,
-           totals: KeptTotals | None) -> tuple[int, bool]:
+def _memory_key(actor: Actor, flt: CaseFilter) -> Hashable | None:
+    """What a kept fact of this list is kept under: who may see what and the filter; None for a list
+    whose facts change with the time (being overdue) or that shows nothing."""
     scope = _scope(actor)
-    if totals is None or scope is None or flt.overdue is not None:  # being overdue depends on the time
-        return bounded_count(session, query, COUNT_LIMIT)
-    key = (scope, replace(flt, assignee=str(actor.id)) if flt.assignee == "me" else flt)
-    return totals.total(session, key, lambda: bounded_count(session, query, COUNT_LIMIT))
+    if scope is None or flt.overdue is not None:
+        return None
+    return scope, replace(flt, assignee=str(actor.id)) if flt.assignee == "me" else flt
 
 
 def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime, *,
                sort: str = "-updated_at", page: int = 1, per_page: int = 25,
-               cursor: str | None = None, totals: KeptTotals | None = None) -> Page:
-    """A page of the cases the actor may see; `totals` keeps totals while the record is unchanged."""
+               cursor: str | None = None, memory: ListMemory | None = None) -> Page:
+    """A page of the cases the actor may see. `memory` keeps the list's total, and where its pages
+    start, while the record is unchanged: a total is then not counted again, nor a deep page walked to."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, min(page, MAX_PAGE))
     ordering = Ordering.parse(sort)
     query = filtered(actor, flt, now)
-    total, exact = _total(session, actor, flt, query, totals)
+    key = _memory_key(actor, flt) if memory is not None else None
+    generation = generation_of(session) if key is not None else None
+    found = memory.get(generation, ("total", key)) if memory is not None and generation else None
+    if found is None:
+        found = bounded_count(session, query, COUNT_LIMIT)
+        if memory is not None and generation:
+            memory.put(generation, ("total", key), found)
+    total, exact = found
     if cursor is not None:
         query = query.where(ordering.read_cursor(cursor))
         page = 1
-    ordered = query.order_by(*ordering.order_by())
     offset = (page - 1) * per_page
+    start = (memory.get(generation, ("start", key, ordering, offset))
+             if memory is not None and generation and offset else None)
+    if start is not None:  # where this page starts is known: seek there
+        query, offset = query.where(ordering.after(*start)), 0
+    ordered = query.order_by(*ordering.order_by())
     if offset:
-        # A deep page: the keys it skips come from the index alone, then only its rows are read.
-        keys = ordered.with_only_columns(Case.id).offset(offset).limit(per_page + 1).subquery()
+        # A deep page: the keys it skips come from the index alone, then only its rows are read, with
+        # the row before it (where it starts, to be kept).
+        keys = ordered.with_only_columns(Case.id).offset(offset - 1).limit(per_page + 2).subquery()
         ordered = ordered.where(Case.id.in_(select(keys.c.id)))
     else:
         ordered = ordered.limit(per_page + 1)
     rows = list(session.execute(ordered.with_only_columns(*SUMMARY_COLUMNS, maintain_column_froms=False)
                                 .join(WorkflowVersion, WorkflowVersion.id == Case.workflow_version_id)).all())
+    before, rows = (rows[0], rows[1:]) if offset and rows else (None, rows)
     more = len(rows) > per_page
     items = rows[:per_page]
+    if memory is not None and generation and cursor is None:
+        here = (page - 1) * per_page
+        if before is not None:
+            memory.put(generation, ("start", key, ordering, here), ordering.position_of(before))
+        if more and items:
+            memory.put(generation, ("start", key, ordering, here + per_page), ordering.position_of(items[-1]))
     return Page(items=items, total=total, total_exact=exact, page=page, per_page=per_page,
                 next_cursor=ordering.cursor_for(items[-1]) if more and items else None)
-

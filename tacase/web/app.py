@@ -11,7 +11,7 @@ from config import BaseConfig, load_config
 from tacase import __version__
 from tacase.db.session import make_engine, make_session_factory
 from tacase.services.clock import Clock, utcnow
-from tacase.services.list_totals import KeptTotals
+from tacase.services.list_memory import ListMemory
 from tacase.services.runtime import Runtime
 from tacase.web import public_answers
 from tacase.web.api import (
@@ -94,8 +94,8 @@ def create_app(config: BaseConfig | None = None, *, clock: Clock | None = None) 
         "engine": engine,
         "sessions": make_session_factory(engine, runtime),
         "clock": clock or utcnow,
-        "list_totals": (KeptTotals(config.LIST_TOTALS_KEPT, config.LIST_TOTALS_SECONDS)
-                        if config.LIST_TOTALS_KEPT else None),
+        "list_memory": (ListMemory(config.LIST_MEMORY_ENTRIES, config.LIST_MEMORY_SECONDS)
+                        if config.LIST_MEMORY_ENTRIES else None),
     }
     register_error_handlers(app)
     app.before_request(documents.allow_upload_size)  # before the gate, which may read the form

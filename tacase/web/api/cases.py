@@ -107,7 +107,7 @@ class CaseCollection(MethodView):
         viewer = actor()
         page = case_queries.list_cases(db(), viewer, flt, now, sort=args["sort"], page=args["page"],
                                        per_page=args["per_page"], cursor=args.get("cursor"),
-                                       totals=ext()["list_totals"])
+                                       memory=ext()["list_memory"])
         events = step_events(db(), page.items)
         items = [json_ready(case_summary(c, cases.definition_of_row(db(), c), viewer, now, events.get(c.id)))
                  for c in page.items]

@@ -95,7 +95,7 @@ def home() -> Any:
     if not viewer.is_state_user:
         return redirect(url_for("web.queue"))  # the office and the Board start at the work queue
     page = case_queries.list_cases(db(), viewer, case_queries.CaseFilter(), now,
-                                   sort="-updated_at", per_page=LIST_LIMIT, totals=ext()["list_totals"])
+                                   sort="-updated_at", per_page=LIST_LIMIT, memory=ext()["list_memory"])
     events = step_events(db(), page.items)
     rows = []
     for c in page.items:

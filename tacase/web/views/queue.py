@@ -207,7 +207,7 @@ def queue() -> Any:
 
     page = case_queries.list_cases(session, viewer, _case_filter(form), now, sort=SORTS[form.sort.data],
                                    page=page_number, per_page=int(form.per_page.data),
-                                   totals=ext()["list_totals"])
+                                   memory=ext()["list_memory"])
     events = step_events(session, page.items)
     emails = {} if for_state else _emails(session, {c.assignee_id for c in page.items if c.assignee_id})
     rows = []

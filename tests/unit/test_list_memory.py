@@ -1,8 +1,8 @@
-"""KeptTotals without a database: one generation of the record at a time, bounded, and expiring."""
+"""ListMemory without a database: one generation of the record at a time, bounded, and expiring."""
 
 from __future__ import annotations
 
-from tacase.services.list_totals import KeptTotals
+from tacase.services.list_memory import ListMemory
 
 
 class Ticks:
@@ -14,7 +14,7 @@ class Ticks:
 
 
 def test_a_total_is_kept_for_its_generation_only():
-    kept = KeptTotals(10, 60)
+    kept = ListMemory(10, 60)
     kept.put((5, "e"), "all", (12, True))
     assert kept.get((5, "e"), "all") == (12, True)
     assert kept.get((6, "f"), "all") is None
@@ -23,7 +23,7 @@ def test_a_total_is_kept_for_its_generation_only():
 
 
 def test_a_total_counted_before_the_last_change_is_not_kept():
-    kept = KeptTotals(10, 60)
+    kept = ListMemory(10, 60)
     kept.put((6, "f"), "all", (13, True))
     kept.put((5, "e"), "all", (12, True))
     assert kept.get((6, "f"), "all") == (13, True)
@@ -32,7 +32,7 @@ def test_a_total_counted_before_the_last_change_is_not_kept():
 
 def test_the_least_recently_read_go_first_and_old_ones_expire():
     ticks = Ticks()
-    kept = KeptTotals(2, 60, now=ticks)
+    kept = ListMemory(2, 60, now=ticks)
     kept.put((1, "a"), "x", (1, True))
     kept.put((1, "a"), "y", (2, True))
     kept.get((1, "a"), "x")
