@@ -98,6 +98,7 @@ def open_draft(
         status=definition.initial, created_by_id=actor.id, created_at=now, updated_at=now,
         step_started_at=now, expected_results=[], recipient_institutions=[], sdg_targets=[],
         themes=[], extra={},
+        recommendations=[],  # known to be empty: the answer does not read it back from the database
     )
     session.add(case)
     apply_fields(case, definition, clean)

@@ -103,6 +103,18 @@ def test_a_draft_is_its_rows_and_its_audit_event(world, client, people, backend)
     assert seen.commits == transactions(backend)
 
 
+def test_a_draft_without_recommendations_reads_none_back(world, client, people, backend):
+    state, _, _ = people
+    draft(client, state)
+    with counted(world.app) as seen:
+        r = client.post(f"{API}/cases", json={"type": "upr_fund", "title": "Legal aid"}, headers=state.auth)
+    assert r.status_code == 201, r.get_json()
+    assert seen.tables() == [
+        "SELECT api_tokens", "SELECT workflow_versions", "UPDATE reference_counters", "INSERT cases",
+        *lock_and_append(backend),
+    ], seen.statements
+
+
 def test_a_transition_is_a_handful_of_statements(world, client, people, backend):
     state, _, _ = people
     ref = draft(client, state)
