@@ -9,7 +9,8 @@ when an application does nothing but its one write or its one read.
 The floor: POST /floor/cases, POST /floor/cases/<ref>/return and GET /floor/cases send, in plain
 SQL, the statements tacase cannot skip for a draft, a transition and the work queue (the token
 read, the reference counter, the rows, the notifications, the audit event under the chain's lock;
-the bounded total, the page, the flags of its steps), and nothing else: no ORM, no validation, no
+the audit log's head, which tells whether the bounded total counted before still holds, the page,
+the flags of its steps), and nothing else: no ORM, no validation, no
 workflow engine, no links or labels in the answer. tacase against the floor is what its
 code costs; the floor against the ceiling is what the work itself costs.
 
@@ -196,11 +197,18 @@ def create(url: str) -> Flask:
                     {"trigger": "return_to_state", "from": case.status, "to": "returned"})
         return jsonify({"reference": reference, "status": "returned"})
 
+    kept_totals: dict[tuple, int] = {}  # by the audit log's head, as tacase keeps its lists' totals
+
     @app.get("/floor/cases")
     def floor_queue():
         with engine.connect() as conn:
             _caller(conn, dt.datetime.now(dt.UTC))
-            total = conn.execute(_COUNT).scalar_one()
+            head = tuple(conn.execute(_HEAD).first() or ())
+            total = kept_totals.get(head)
+            if total is None:
+                total = conn.execute(_COUNT).scalar_one()
+                kept_totals.clear()
+                kept_totals[head] = total
             found = conn.execute(_QUEUE).all()[:50]
             flags: dict[int, dict[str, str]] = {}
             for event in conn.execute(_STEP_EVENTS, {"ids": [r.id for r in found],
