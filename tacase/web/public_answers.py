@@ -1,22 +1,15 @@
 """Public JSON answers kept in the worker's memory until the record changes.
 
-Every change to a request lands in the audit log in the same transaction, and the log's last event
-(its sequence number and hash) only moves when such a transaction commits. So an answer made after
-reading that head stays true for as long as the head has not moved: one indexed read tells a worker
-whether what it holds is still the answer. The head is read before the answer is made, so an answer
-never outlives a change committed before it was read; one made while a change commits may already
-show it, which is merely early. A change made outside tacase (by hand, in the database) writes no
-event: entries also expire after a short while, so such a change shows within that time.
+An answer made after reading the audit log's head stays true for as long as the head has not moved
+(tacase.services.record_memory). The head is read before the answer is made, so an answer never
+outlives a change committed before it was read; one made while a change commits may already show it,
+which is merely early.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request
@@ -26,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from tacase.audit.checkpoints import chain_end
 from tacase.db.audit_models import AuditEvent
 from tacase.db.session import normalise_url
+from tacase.services.record_memory import RecordMemory
 from tacase.web.context import db, ext
 from tacase.web.i18n import select_locale
 
@@ -33,63 +27,15 @@ from tacase.web.i18n import select_locale
 LARGEST_KEPT = 512 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    body: str
-    made_at: float
-
-
-class AnswerCache:
+class AnswerCache(RecordMemory[str]):
     """Answers of one generation of the record, at most `budget` characters of them (the least recently
-    read go first), each for at most `seconds`."""
+    read go first), each for at most `seconds`; a larger answer is made each time rather than kept."""
 
-    def __init__(self, budget: int, seconds: float, now: Callable[[], float] = time.monotonic) -> None:
-        self.budget = budget
-        self.seconds = seconds
-        self._now = now
-        self._lock = threading.Lock()
-        self._generation: Hashable = None
-        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._size = 0
+    def size_of(self, value: str) -> int:
+        return len(value)
 
-    def get(self, generation: Hashable, key: Hashable) -> str | None:
-        with self._lock:
-            if generation != self._generation:
-                return None
-            answer = self._answers.get(key)
-            if answer is None:
-                return None
-            if self._now() - answer.made_at > self.seconds:
-                self._drop(key)
-                return None
-            self._answers.move_to_end(key)
-            return answer.body
-
-    def _drop(self, key: Hashable) -> None:
-        self._size -= len(self._answers.pop(key).body)
-
-    def put(self, generation: Hashable, key: Hashable, body: str) -> None:
-        if len(body) > min(LARGEST_KEPT, self.budget):
-            return
-        with self._lock:
-            if generation != self._generation:
-                # A newer head makes every kept answer doubtful; an older one (a slower request that
-                # read the head before the last change) is not worth keeping.
-                if self._generation is not None and _older(generation, self._generation):
-                    return
-                self._generation = generation
-                self._answers.clear()
-                self._size = 0
-            if key in self._answers:
-                self._drop(key)
-            self._answers[key] = Answer(body, self._now())
-            self._size += len(body)
-            while self._size > self.budget:
-                self._drop(next(iter(self._answers)))
-
-
-def _older(generation: Any, than: Any) -> bool:
-    return bool(generation[0] < than[0])
+    def keeps(self, value: str) -> bool:
+        return len(value) <= min(LARGEST_KEPT, self.budget)
 
 
 HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)

@@ -98,6 +98,18 @@ def make_app(url: str, clock: FixedClock, **env: str) -> Flask:
 
 
 @contextmanager
+def app_on(url: str, clock: FixedClock, **env: str) -> Iterator[Flask]:
+    """An app with settings of its own (`TACASE_...` variables), its connections closed after."""
+    app = make_app(url, clock, **env)
+    try:
+        yield app
+    finally:
+        app.extensions["tacase"]["engine"].dispose()
+        if app.extensions["tacase"].get("public_head") is not None:
+            app.extensions["tacase"]["public_head"].dispose()
+
+
+@contextmanager
 def world_on(url: str, **env: str) -> Iterator[World]:
     """An app on the database at `url` (a module's, say), with its clock at a Monday morning."""
     clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))

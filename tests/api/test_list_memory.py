@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from tests.api.conftest import make_app
+from tests.api.conftest import app_on
 
 API = "/api/v1"
 FOCAL = "state_focal_point"
@@ -17,9 +17,8 @@ FOCAL = "state_focal_point"
 
 @pytest.fixture
 def app(fresh_db, api_clock) -> Iterator[Flask]:
-    app = make_app(fresh_db, api_clock, TACASE_LIST_MEMORY_ENTRIES="100")
-    yield app
-    app.extensions["tacase"]["engine"].dispose()
+    with app_on(fresh_db, api_clock, TACASE_LIST_MEMORY_ENTRIES="100") as app:
+        yield app
 
 
 @pytest.fixture

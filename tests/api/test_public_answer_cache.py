@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from tacase.db.models import Case
-from tests.api.conftest import make_app
+from tests.api.conftest import app_on, make_app
 from tests.api.test_public_record import consent, draft, fire, public_references
 
 API = "/api/v1"
@@ -19,11 +19,8 @@ FOCAL = "state_focal_point"
 
 @pytest.fixture
 def app(fresh_db, api_clock) -> Iterator[Flask]:
-    app = make_app(fresh_db, api_clock, TACASE_PUBLIC_ANSWER_CACHE_MB="1")
-    yield app
-    app.extensions["tacase"]["engine"].dispose()
-    if app.extensions["tacase"]["public_head"] is not None:
-        app.extensions["tacase"]["public_head"].dispose()
+    with app_on(fresh_db, api_clock, TACASE_PUBLIC_ANSWER_CACHE_MB="1") as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,16 +1,10 @@
-"""ListMemory without a database: one generation of the record at a time, bounded, and expiring."""
+"""RecordMemory without a database (as the lists use it: each value of size 1): one generation of the
+record at a time, bounded, and expiring."""
 
 from __future__ import annotations
 
 from tacase.services.list_memory import ListMemory
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.unit.test_answer_cache import Ticks
 
 
 def test_a_total_is_kept_for_its_generation_only():
