@@ -235,19 +235,19 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime
     ordering = Ordering.parse(sort)
     query = filtered(actor, flt, now)
     key = _memory_key(actor, flt) if memory is not None else None
-    generation = generation_of(session) if key is not None else None
-    found = memory.get(generation, ("total", key)) if memory is not None and generation else None
+    kept = memory if key is not None else None
+    generation = generation_of(session) if kept is not None else (0, None)
+    found = kept.get(generation, ("total", key)) if kept is not None else None
     if found is None:
         found = bounded_count(session, query, COUNT_LIMIT)
-        if memory is not None and generation:
-            memory.put(generation, ("total", key), found)
+        if kept is not None:
+            kept.put(generation, ("total", key), found)
     total, exact = found
     if cursor is not None:
         query = query.where(ordering.read_cursor(cursor))
         page = 1
     offset = (page - 1) * per_page
-    start = (memory.get(generation, ("start", key, ordering, offset))
-             if memory is not None and generation and offset else None)
+    start = kept.get(generation, ("start", key, ordering, offset)) if kept is not None and offset else None
     if start is not None:  # where this page starts is known: seek there
         query, offset = query.where(ordering.after(*start)), 0
     ordered = query.order_by(*ordering.order_by())
@@ -263,11 +263,11 @@ def list_cases(session: Session, actor: Actor, flt: CaseFilter, now: dt.datetime
     before, rows = (rows[0], rows[1:]) if offset and rows else (None, rows)
     more = len(rows) > per_page
     items = rows[:per_page]
-    if memory is not None and generation and cursor is None:
+    if kept is not None and cursor is None:
         here = (page - 1) * per_page
         if before is not None:
-            memory.put(generation, ("start", key, ordering, here), ordering.position_of(before))
+            kept.put(generation, ("start", key, ordering, here), ordering.position_of(before))
         if more and items:
-            memory.put(generation, ("start", key, ordering, here + per_page), ordering.position_of(items[-1]))
+            kept.put(generation, ("start", key, ordering, here + per_page), ordering.position_of(items[-1]))
     return Page(items=items, total=total, total_exact=exact, page=page, per_page=per_page,
                 next_cursor=ordering.cursor_for(items[-1]) if more and items else None)
